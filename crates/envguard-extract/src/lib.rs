@@ -1,0 +1,1 @@
+//! envguard-extract

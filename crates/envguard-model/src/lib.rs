@@ -1,0 +1,25 @@
+//! The envguard core model: environments and their tiers, the inventory
+//! (`envguard.toml`), source regions, extracted facts and findings.
+//!
+//! This crate does no I/O: it is shared by the extractors, the detectors, the
+//! rules, the engine and the reporters, so every one of them speaks of the same
+//! environment, the same span and the same finding.
+
+mod fact;
+mod finding;
+mod infer;
+mod inventory;
+mod span;
+mod tier;
+
+pub use fact::{EnvHint, Extraction, Fact, Format, ParseIssue, ValueOrigin};
+pub use finding::{
+    Confidence, Diagnostic, DiagnosticKind, Finding, FindingBuilder, Location, RelatedLocation,
+    Severity, Suppression, SuppressionKind,
+};
+pub use infer::{infer_environment, InferredEnv};
+pub use inventory::{
+    DataClass, EnvAttribution, Environment, Inventory, InventoryError, ScanSettings,
+};
+pub use span::{LineIndex, Region};
+pub use tier::Tier;

@@ -1,0 +1,1 @@
+//! envguard-rules

@@ -9,6 +9,7 @@ mod fact;
 mod finding;
 mod infer;
 mod inventory;
+mod result;
 mod span;
 mod tier;
 
@@ -21,5 +22,6 @@ pub use infer::{infer_environment, InferredEnv};
 pub use inventory::{
     DataClass, EnvAttribution, Environment, Inventory, InventoryError, ScanSettings,
 };
+pub use result::{EnvSummary, RuleMeta, ScanResult, ScanStats};
 pub use span::{LineIndex, Region};
 pub use tier::Tier;

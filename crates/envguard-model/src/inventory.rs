@@ -270,6 +270,22 @@ impl Inventory {
         Some(EnvAttribution { name: inferred.name.to_owned(), tier: inferred.tier, evidence })
     }
 
+    /// Resolves an environment name as written in a file (a namespace, a tag value,
+    /// a workflow `environment:`) to a declared environment, or to the canonical
+    /// name of a conventional alias (`production` → `prod`). `None` for anything
+    /// else (`${{ inputs.env }}`, `var.environment`, `blue`).
+    pub fn resolve_name(&self, name: &str) -> Option<(String, Tier)> {
+        let name = name.trim();
+        if let Some(env) = self.environment(name) {
+            return Some((env.name.clone(), env.tier));
+        }
+        let (canon, tier) = canonical(name)?;
+        if let Some(env) = self.environment(canon) {
+            return Some((env.name.clone(), env.tier));
+        }
+        Some((canon.to_owned(), tier))
+    }
+
     /// The tier of a named environment (declared, or a conventional name).
     pub fn tier_of(&self, name: &str) -> Option<Tier> {
         self.environment(name).map(|e| e.tier).or_else(|| canonical(name).map(|(_, t)| t))

@@ -1,1 +1,118 @@
-//! envguard-rules
+//! envguard's rules: the [`Rule`] trait, the registry, the facts rules read, and
+//! one module per rule under `rules/`.
+//!
+//! Rules never touch the disk: the engine hands them a [`Context`] of per-file
+//! facts (secret occurrences as keyed fingerprints, environment attribution) and
+//! they push [`Finding`]s.
+//!
+//! Adding a rule: one new file under `src/rules/` written with [`declare_rule!`]
+//! (its doc comment becomes `docs/rules/<id>.md`), one line in [`registry`], a
+//! firing and a clean fixture under `tests/fixtures/<id>/`.
+
+mod context;
+mod docs;
+pub mod rules;
+
+pub use context::{Context, ExpiredWaiverFact, FileFacts, SecretOccurrence};
+pub use docs::render_rule_doc;
+use envguard_model::{Finding, RuleMeta};
+use sha2::{Digest, Sha256};
+
+/// A check over the facts of a whole scan.
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in id order. The one place rules are registered.
+pub fn registry() -> Vec<&'static dyn Rule> {
+    let mut all: Vec<&'static dyn Rule> = vec![
+        &rules::secret_reuse::SecretReuse,
+        &rules::hardcoded_secret::HardcodedSecret,
+        &rules::expired_waiver::ExpiredWaiver,
+    ];
+    all.sort_by_key(|r| r.meta().id);
+    all
+}
+
+/// Metadata of every rule, in id order.
+pub fn all_rule_meta() -> Vec<RuleMeta> {
+    registry().iter().map(|r| *r.meta()).collect()
+}
+
+/// The stable id of a finding, used by baselines and waivers: a hash of the rule,
+/// the path, the key name and the environment. Never the value, never the line,
+/// so an id survives edits that move the line and never leaks a secret.
+pub fn finding_id(rule_id: &str, path: &str, key: &str, env: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [rule_id, path, key, env] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let digest = h.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Declares a rule: its doc comment (What it does / Why it matters / Example / Fix)
+/// is kept as `RuleMeta::doc` and rendered into `docs/rules/<id>.md`.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            id: $id:literal,
+            summary: $summary:literal,
+            severity: $sev:expr,
+            clauses: $clauses:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        impl $name {
+            pub const META: envguard_model::RuleMeta = envguard_model::RuleMeta {
+                id: $id,
+                summary: $summary,
+                default_severity: $sev,
+                clauses: $clauses,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_snapshotted() {
+        let ids: Vec<&str> = registry().iter().map(|r| r.meta().id).collect();
+        let mut dedup = ids.clone();
+        dedup.dedup();
+        assert_eq!(ids, dedup, "duplicate rule id");
+        insta::assert_snapshot!(ids.join("\n"));
+    }
+
+    #[test]
+    fn every_rule_documents_itself() {
+        for rule in registry() {
+            let m = rule.meta();
+            for section in ["## What it does", "## Why it matters", "## Example", "## Fix"] {
+                assert!(m.doc.contains(section), "{} lacks `{section}`", m.id);
+            }
+            assert!(!m.clauses.is_empty(), "{} cites no policy clause", m.id);
+        }
+    }
+
+    #[test]
+    fn finding_ids_are_stable_and_distinct() {
+        let a = finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "dev");
+        assert_eq!(a, finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "dev"));
+        assert_ne!(a, finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "prod"));
+        // Length-prefixing keeps ("ab","c") and ("a","bc") apart.
+        assert_ne!(finding_id("r", "ab", "c", "e"), finding_id("r", "a", "bc", "e"));
+        assert_eq!(a.len(), 16);
+    }
+}

@@ -1,0 +1,61 @@
+use envguard_model::{EnvAttribution, EnvHint, Inventory, Region};
+
+/// One secret found in one file, already fingerprinted. The value itself is gone:
+/// only a keyed fingerprint and a redacted preview remain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretOccurrence {
+    /// The detector rule that found it (`aws-access-key-id`, `generic-secret-assignment`).
+    pub detector: &'static str,
+    /// Human name of the detector (`AWS access key id`).
+    pub detector_name: &'static str,
+    /// The key it is assigned to (`DB_PASSWORD`), when known.
+    pub key: Option<String>,
+    /// The full key path in a structured file (`data.DB_PASSWORD`), when known.
+    pub key_path: Option<String>,
+    pub region: Region,
+    /// HMAC-SHA-256 of the normalized value under the run's key.
+    pub fingerprint: [u8; 32],
+    /// e.g. `q7R…(24 chars)`.
+    pub preview: String,
+    /// A dictionary default (`changeme`, `admin`): flagged only in prod.
+    pub weak_default: bool,
+    /// True when the value was base64-decoded from the file (Kubernetes `data`).
+    pub base64: bool,
+}
+
+impl SecretOccurrence {
+    /// The name used in messages and finding ids: the key, else the detector.
+    pub fn label(&self) -> &str {
+        self.key.as_deref().unwrap_or(self.detector)
+    }
+}
+
+/// Everything the rules know about one scanned file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    /// Relative to the scanned root, `/`-separated.
+    pub path: String,
+    /// The environment the file belongs to; `None` for shared files.
+    pub env: Option<EnvAttribution>,
+    pub secrets: Vec<SecretOccurrence>,
+    pub hints: Vec<EnvHint>,
+}
+
+/// What rules see: the inventory and the facts of every file, in path order.
+pub struct Context<'a> {
+    pub inventory: &'a Inventory,
+    pub files: &'a [FileFacts],
+    /// Waivers that have expired, for the `WVR.expired-waiver` rule: (waiver file,
+    /// line of the entry, rule it waived, expiry date as written, reason).
+    pub expired_waivers: &'a [ExpiredWaiverFact],
+}
+
+/// An expired entry of `envguard-waivers.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiredWaiverFact {
+    pub file: String,
+    pub line: u32,
+    pub rule: String,
+    pub expires: String,
+}
+

@@ -1,0 +1,198 @@
+//! Human-readable text: findings grouped by rule, then diagnostics, then a
+//! summary. ANSI colour only when asked for.
+
+use crate::view::{human_bytes, plural, sanitize, View, SEVERITIES, SUPPRESSION_KINDS};
+use crate::RenderOptions;
+use envguard_model::{Finding, Location, Severity};
+use std::io::{self, Write};
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RED: &str = "\x1b[1;31m";
+const YELLOW: &str = "\x1b[1;33m";
+const CYAN: &str = "\x1b[1;36m";
+const GREEN: &str = "\x1b[1;32m";
+
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn style(self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn severity(self, s: Severity) -> String {
+        let style = match s {
+            Severity::Error => RED,
+            Severity::Warning => YELLOW,
+            Severity::Note => CYAN,
+        };
+        self.style(style, s.as_str())
+    }
+}
+
+fn loc(l: &Location) -> String {
+    format!(
+        "{}:{}:{}",
+        sanitize(&l.path),
+        l.region.start_line,
+        l.region.start_column
+    )
+}
+
+pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let p = Paint { color: opts.color };
+
+    if view.active.is_empty() {
+        writeln!(out, "{}", p.style(GREEN, "No active findings."))?;
+        writeln!(out)?;
+    }
+    for rule in &view.rules {
+        let findings: Vec<&Finding> = view.active_for(rule.id).collect();
+        if findings.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "{}  {}  {}  ({})",
+            p.style(BOLD, &sanitize(rule.id)),
+            p.severity(rule.default_severity()),
+            sanitize(rule.summary()),
+            plural(findings.len() as u64, "finding", "findings"),
+        )?;
+        writeln!(out)?;
+        let help = rule.doc_path();
+        for f in findings {
+            writeln!(
+                out,
+                "  {}: {}: {}",
+                p.style(BOLD, &loc(&f.location)),
+                p.severity(f.severity),
+                sanitize(&f.message)
+            )?;
+            if !f.environments.is_empty() {
+                let envs: Vec<_> = f.environments.iter().map(|e| sanitize(e)).collect();
+                writeln!(out, "    environments: {}", envs.join(", "))?;
+            }
+            for r in &f.related {
+                writeln!(
+                    out,
+                    "    {}: {}:{}",
+                    sanitize(&r.label),
+                    sanitize(&r.location.path),
+                    r.location.region.start_line
+                )?;
+            }
+            writeln!(
+                out,
+                "    {}",
+                p.style(DIM, &format!("id: {}", sanitize(&f.id)))
+            )?;
+            writeln!(out, "    {}", p.style(DIM, &format!("help: {help}")))?;
+            writeln!(out)?;
+        }
+    }
+
+    if !view.diagnostics.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.style(BOLD, &format!("diagnostics ({})", view.diagnostics.len()))
+        )?;
+        for d in &view.diagnostics {
+            let place = match d.region {
+                Some(r) => format!("{}:{}:{}", sanitize(&d.path), r.start_line, r.start_column),
+                None => sanitize(&d.path).into_owned(),
+            };
+            let place = if place.is_empty() {
+                "(no file)".to_owned()
+            } else {
+                place
+            };
+            writeln!(
+                out,
+                "  {}  {}: {}",
+                p.style(YELLOW, d.kind.as_str()),
+                place,
+                sanitize(&d.message)
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    let c = &view.counts;
+    let stats = &view.result.stats;
+    writeln!(out, "{}", p.style(BOLD, "summary"))?;
+    writeln!(
+        out,
+        "  scanned       {} ({}; {} parsed, {} skipped)",
+        plural(stats.files_scanned, "file", "files"),
+        human_bytes(stats.bytes_scanned),
+        stats.files_parsed,
+        stats.files_skipped
+    )?;
+    let envs: Vec<String> = view
+        .environments
+        .iter()
+        .map(|e| {
+            format!(
+                "{} ({}, {}{})",
+                sanitize(&e.name),
+                e.tier,
+                plural(e.files, "file", "files"),
+                if e.inferred { ", inferred" } else { "" }
+            )
+        })
+        .collect();
+    writeln!(
+        out,
+        "  environments  {}",
+        if envs.is_empty() {
+            "none".to_owned()
+        } else {
+            envs.join(", ")
+        }
+    )?;
+    let by_sev: Vec<String> = SEVERITIES
+        .iter()
+        .map(|s| format!("{} {}", c.active_of(*s), s))
+        .collect();
+    writeln!(
+        out,
+        "  findings      {} active: {}",
+        c.active(),
+        by_sev.join(", ")
+    )?;
+    let by_kind: Vec<String> = SUPPRESSION_KINDS
+        .iter()
+        .map(|k| format!("{} {}", c.suppressed_of(*k), k.as_str()))
+        .collect();
+    writeln!(
+        out,
+        "  suppressed    {}: {}",
+        c.suppressed(),
+        by_kind.join(", ")
+    )?;
+    writeln!(out, "  diagnostics   {}", view.diagnostics.len())?;
+    let verdict = match view.fail_on {
+        None => p.style(GREEN, "pass") + " (--fail-on never)",
+        Some(t) if view.fails() => format!(
+            "{}: {} at or above {t}",
+            p.style(RED, "fail"),
+            plural(c.failing, "active finding", "active findings")
+        ),
+        Some(t) => format!(
+            "{}: no active finding at or above {t}",
+            p.style(GREEN, "pass")
+        ),
+    };
+    writeln!(out, "  result        {verdict}")?;
+    Ok(())
+}

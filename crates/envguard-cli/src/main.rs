@@ -1,1 +1,61 @@
-fn main() {}
+//! The `envguard` binary: a thin shell over the library crates. Parses the
+//! command line, loads configuration, runs the engine, renders, and maps the
+//! outcome to the documented exit codes (0 clean, 1 findings, 2 error).
+
+mod cmd_check;
+mod cmd_init;
+mod cmd_rules;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// envguard keeps dev, test/staging and production apart, and proves it.
+///
+/// It reads a repository the way an auditor would: which files belong to which
+/// environment, which secrets are written down, and which secret values are
+/// shared between environments. Reports never print a secret value.
+#[derive(Parser)]
+#[command(name = "envguard", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a repository: hard-coded secrets and secrets reused across environments.
+    ///
+    /// Exit codes: 0 when no active finding is at or above --fail-on, 1 when
+    /// there is one, 2 on a usage, configuration or I/O error.
+    Check(cmd_check::CheckArgs),
+    /// Write the environments inferred from the tree's names as an envguard.toml to review.
+    Init(cmd_init::InitArgs),
+    /// List the rules, or write their documentation pages.
+    Rules(cmd_rules::RulesArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => cmd_check::run(args),
+        Command::Init(args) => cmd_init::run(args),
+        Command::Rules(args) => cmd_rules::run(args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("envguard: error: {e:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

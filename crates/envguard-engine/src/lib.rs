@@ -1,1 +1,24 @@
-//! envguard-engine
+//! The scan pipeline: walk files → attribute to environments → extract facts per
+//! format → detect secrets → run rules → apply inline ignores, waivers and
+//! baselines. Returns one [`ScanResult`] for the reporters.
+
+mod init;
+mod process;
+mod suppress;
+mod walk;
+
+pub use init::infer_inventory;
+pub use suppress::{Baseline, BaselineEntry, WaiverFile, WaiverError};
+pub use walk::{check, CheckOptions, Progress};
+
+use std::path::PathBuf;
+
+/// An error that stops a scan (exit code 2). Problems with single files never
+/// do: they become diagnostics and the scan goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
+}

@@ -28,6 +28,15 @@ impl SecretOccurrence {
     pub fn label(&self) -> &str {
         self.key.as_deref().unwrap_or(self.detector)
     }
+
+    /// The key as a reader knows it: the full key path when it is short
+    /// (`spring.datasource.password`, `mongo.uri`), else the last segment.
+    pub fn display_key(&self) -> &str {
+        match &self.key_path {
+            Some(p) if p.len() <= 48 && p.split('.').count() <= 3 => p,
+            _ => self.label(),
+        }
+    }
 }
 
 /// Everything the rules know about one scanned file.

@@ -80,12 +80,11 @@ impl Rule for HardcodedSecret {
                     s.detector_name.to_owned()
                 };
                 let message = if s.weak_default {
-                    format!("{} has a weak default credential ({}) in production", s.label(), s.preview)
+                    format!("{} has a weak default credential ({}) in production", s.display_key(), s.preview)
+                } else if s.key.is_some() {
+                    format!("{} holds a hard-coded {what} ({}) {where_}", s.display_key(), s.preview)
                 } else {
-                    match &s.key {
-                        Some(k) => format!("{k} holds a hard-coded {what} ({}) {where_}", s.preview),
-                        None => format!("Hard-coded {what} ({}) {where_}", s.preview),
-                    }
+                    format!("Hard-coded {what} ({}) {where_}", s.preview)
                 };
                 let mut b = FindingBuilder::new(
                     Self::META.id,

@@ -97,7 +97,8 @@ impl Rule for SecretReuse {
             let others: Vec<&str> = envs.iter().copied().filter(|e| *e != env_name).collect();
             let label = primary.secret.label();
             let message = format!(
-                "{label} in {env_name} has the same value ({}) as in {}",
+                "{} in {env_name} has the same value ({}) as in {}",
+                primary.secret.display_key(),
                 primary.secret.preview,
                 others.join(", ")
             );

@@ -1,0 +1,204 @@
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, ValueEnum};
+use envguard_detect::Fingerprinter;
+use envguard_engine::{check, Baseline, CheckOptions, Progress, WaiverFile};
+use envguard_model::{Inventory, Severity};
+use envguard_report::{render, OutputFormat, RenderOptions};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The repository (or single file) to check.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Inventory file [default: PATH/envguard.toml when present; zero-config inference otherwise].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Waiver file [default: PATH/envguard-waivers.toml when present].
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Suppress the findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record every active finding in this baseline file (then exit 0).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Also scan files excluded by .gitignore and .ignore.
+    #[arg(long)]
+    include_ignored: bool,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Never draw the progress line on standard error.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+pub fn run(args: CheckArgs) -> Result<u8> {
+    let root = &args.path;
+    if !root.exists() {
+        bail!("{}: no such file or directory", root.display());
+    }
+    let inventory = load_inventory(root, args.config.as_deref())?;
+    let waivers = load_waivers(root, args.waivers.as_deref())?;
+    let baseline = match &args.baseline {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read baseline", p.display()))?;
+            Some(Baseline::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
+    let fingerprinter = Fingerprinter::from_env_or_random();
+    let progress = Progress::default();
+    let options = CheckOptions {
+        root: root.clone(),
+        root_display: root.display().to_string(),
+        inventory: &inventory,
+        include_ignored: args.include_ignored,
+        threads: args.threads,
+        waivers: waivers.as_ref(),
+        baseline: baseline.as_ref(),
+        fingerprinter: &fingerprinter,
+        progress: Some(&progress),
+    };
+
+    let show_progress = !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        if show_progress {
+            s.spawn(|| draw_progress(&progress, &done));
+        }
+        let r = check(&options);
+        done.store(true, Ordering::Relaxed);
+        r
+    })?;
+
+    if let Some(path) = &args.write_baseline {
+        let b = Baseline::from_findings(result.active());
+        let mut text = serde_json::to_string_pretty(&b)?;
+        text.push('\n');
+        std::fs::write(path, text).with_context(|| format!("{}: cannot write baseline", path.display()))?;
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("envguard: wrote {} finding(s) to the baseline {}", b.findings.len(), path.display());
+        }
+        return Ok(0);
+    }
+
+    let fail_on = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Never => None,
+    };
+    let format = match args.format {
+        Format::Text => OutputFormat::Text,
+        Format::Json => OutputFormat::Json,
+        Format::Sarif => OutputFormat::Sarif,
+        Format::Junit => OutputFormat::Junit,
+        Format::Markdown => OutputFormat::Markdown,
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let opts = RenderOptions { color, tool_version: env!("CARGO_PKG_VERSION"), fail_on };
+    match &args.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            render(format, &result, &opts, &mut buf)?;
+            std::fs::write(path, buf).with_context(|| format!("{}: cannot write report", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            render(format, &result, &opts, &mut lock)?;
+            lock.flush()?;
+        }
+    }
+    let failing = fail_on.is_some_and(|min| result.active().any(|f| f.severity >= min));
+    Ok(if failing { 1 } else { 0 })
+}
+
+fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {
+    let candidate = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(root.join("envguard.toml")).filter(|p| root.is_dir() && p.is_file()),
+    };
+    let Some(path) = candidate else { return Ok(Inventory::default()) };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    Inventory::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {
+    let candidate = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(root.join("envguard-waivers.toml")).filter(|p| root.is_dir() && p.is_file()),
+    };
+    let Some(path) = candidate else { return Ok(None) };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let display = path
+        .strip_prefix(root)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| path.display().to_string());
+    WaiverFile::parse(&display, &text).map(Some).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// A progress line on standard error for scans that take more than a second.
+fn draw_progress(progress: &Progress, done: &AtomicBool) {
+    let start = Instant::now();
+    let mut drawn = false;
+    let mut stderr = std::io::stderr();
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        if start.elapsed() < Duration::from_secs(1) {
+            continue;
+        }
+        let files = progress.files.load(Ordering::Relaxed);
+        let mb = progress.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = write!(stderr, "\r\x1b[2Kenvguard: scanned {files} files, {mb:.0} MB");
+        drawn = true;
+    }
+    if drawn {
+        let _ = write!(stderr, "\r\x1b[2K");
+    }
+}

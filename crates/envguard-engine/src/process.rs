@@ -1,0 +1,215 @@
+//! One file: bytes → facts → secret occurrences. Pure over its inputs; the walk
+//! calls it on every file in parallel.
+
+use envguard_detect::{normalize_secret, redacted_preview, Detector, Fingerprinter, SecretKind, SecretMatch};
+use envguard_model::{
+    Diagnostic, DiagnosticKind, EnvAttribution, Fact, Inventory, LineIndex, Region, ValueOrigin,
+};
+use envguard_rules::{FileFacts, SecretOccurrence};
+use memchr::memmem;
+
+/// An `envguard: ignore[...]` comment: it covers its own line and the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InlineIgnore {
+    pub line: u32,
+    /// `None` ignores every rule.
+    pub rules: Option<Vec<String>>,
+}
+
+pub(crate) struct FileOutcome {
+    pub facts: FileFacts,
+    pub diagnostics: Vec<Diagnostic>,
+    pub ignores: Vec<InlineIgnore>,
+    pub parsed: bool,
+    /// Size of the file, filled in by the walk.
+    pub bytes: u64,
+}
+
+/// Bytes checked for a NUL to call a file binary (as git and ripgrep do).
+const BINARY_PROBE: usize = 8192;
+
+pub(crate) fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
+}
+
+pub(crate) fn process_file(
+    path: &str,
+    bytes: &[u8],
+    env: Option<EnvAttribution>,
+    inventory: &Inventory,
+    detector: &Detector,
+    fingerprinter: &Fingerprinter,
+) -> FileOutcome {
+    let mut secrets = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut hints = Vec::new();
+    let mut parsed = false;
+    // Lines that hold a parsed value: the text scan leaves them to the parser,
+    // which knows the key and decodes base64.
+    let mut fact_lines: Vec<(u32, u32)> = Vec::new();
+    let mut lines: Option<LineIndex<'_>> = None;
+
+    if let Some(format) = envguard_extract::detect_format(path) {
+        parsed = true;
+        let extraction = envguard_extract::extract(format, bytes);
+        for fact in &extraction.facts {
+            fact_lines.push((fact.region.start_line, fact.region.end_line));
+            if let Some(m) = detector.classify_value(Some(fact.name()), &fact.value) {
+                secrets.push(occurrence_from_fact(fact, &m, fingerprinter));
+            }
+        }
+        for issue in &extraction.errors {
+            diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::ParseError,
+                path: path.to_owned(),
+                region: Some(issue.region),
+                message: format!("not valid {}: {}; scanned as plain text instead", format.as_str(), issue.message),
+            });
+        }
+        hints = extraction.hints;
+    }
+
+    // Every file is scanned as text too: comments and values a parser does not
+    // turn into facts (commented-out keys, interpolated strings) can hold secrets.
+    {
+        let mut matches: Vec<SecretMatch> = Vec::new();
+        detector.scan_text(bytes, &mut matches);
+        if !matches.is_empty() {
+            let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
+            for m in matches {
+                let region = idx.region(m.span.start, m.span.end);
+                let overlaps = |(a, b): (u32, u32)| a <= region.end_line && region.start_line <= b;
+                let covered = fact_lines.iter().any(|r| overlaps(*r))
+                    || secrets.iter().any(|s: &SecretOccurrence| overlaps((s.region.start_line, s.region.end_line)));
+                if covered {
+                    continue;
+                }
+                let Some(secret) = bytes.get(m.span.clone()) else { continue };
+                secrets.push(occurrence(&m, secret, region, None, false, fingerprinter));
+            }
+        }
+    }
+
+    let env = env.or_else(|| env_from_hints(&hints, inventory));
+    let ignores = find_inline_ignores(bytes, &mut lines);
+    secrets.sort_by(|a, b| a.region.cmp(&b.region));
+    FileOutcome {
+        facts: FileFacts { path: path.to_owned(), env, secrets, hints },
+        diagnostics,
+        ignores,
+        parsed,
+        bytes: bytes.len() as u64,
+    }
+}
+
+fn occurrence_from_fact(fact: &Fact, m: &SecretMatch, fp: &Fingerprinter) -> SecretOccurrence {
+    let value = fact.value.as_bytes();
+    let secret = value.get(m.span.clone()).unwrap_or(value);
+    // When the value is written verbatim on one line, point at the secret inside
+    // it (the password of a connection string), else at the whole value.
+    let r = fact.region;
+    let written_chars = r.end_column.saturating_sub(r.start_column) as usize;
+    let region = if fact.origin == ValueOrigin::Plain
+        && r.start_line == r.end_line
+        && written_chars == fact.value.chars().count()
+        && fact.value.is_char_boundary(m.span.start)
+        && fact.value.is_char_boundary(m.span.end)
+    {
+        let before = fact.value[..m.span.start].chars().count() as u32;
+        let len = fact.value[m.span.clone()].chars().count() as u32;
+        Region::new(r.start_line, r.start_column + before, r.end_line, r.start_column + before + len)
+    } else {
+        r
+    };
+    let mut occ = occurrence(m, secret, region, Some(fact), fact.origin == ValueOrigin::Base64, fp);
+    if occ.key.is_none() {
+        occ.key = Some(fact.name().to_owned());
+    }
+    occ
+}
+
+fn occurrence(
+    m: &SecretMatch,
+    secret: &[u8],
+    region: Region,
+    fact: Option<&Fact>,
+    base64: bool,
+    fp: &Fingerprinter,
+) -> SecretOccurrence {
+    let normalized = normalize_secret(m.rule_id, secret);
+    SecretOccurrence {
+        detector: m.rule_id,
+        detector_name: m.rule_name,
+        key: fact.map(|f| f.name().to_owned()).or_else(|| m.key.clone()),
+        key_path: fact.map(|f| f.key.clone()),
+        region,
+        fingerprint: fp.fingerprint(m.rule_id, &normalized),
+        preview: redacted_preview(&String::from_utf8_lossy(secret)),
+        weak_default: m.kind == SecretKind::WeakDefault,
+        base64,
+    }
+}
+
+/// A file with no environment in its path takes the one its content names
+/// (a Kubernetes namespace, a Terraform `environment = "prod"`), when every
+/// hint that resolves agrees.
+fn env_from_hints(hints: &[envguard_model::EnvHint], inventory: &Inventory) -> Option<EnvAttribution> {
+    let mut found: Option<(String, envguard_model::Tier, &envguard_model::EnvHint)> = None;
+    for h in hints {
+        let Some((name, tier)) = inventory.resolve_name(&h.name) else { continue };
+        match &found {
+            Some((n, _, _)) if *n != name => return None,
+            Some(_) => {}
+            None => found = Some((name, tier, h)),
+        }
+    }
+    found.map(|(name, tier, h)| EnvAttribution {
+        evidence: format!("{} \"{}\" on line {}", h.key, h.name, h.region.start_line),
+        name,
+        tier,
+    })
+}
+
+fn find_inline_ignores<'a>(bytes: &'a [u8], lines: &mut Option<LineIndex<'a>>) -> Vec<InlineIgnore> {
+    const MARK: &[u8] = b"envguard: ignore";
+    let mut out = Vec::new();
+    for at in memmem::find_iter(bytes, MARK) {
+        let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
+        let (line, _) = idx.position(at);
+        let rest = &bytes[at + MARK.len()..];
+        let rules = if rest.first() == Some(&b'[') {
+            let end = memchr::memchr2(b']', b'\n', rest).unwrap_or(rest.len());
+            let list = String::from_utf8_lossy(&rest[1..end]);
+            Some(list.split(',').map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect())
+        } else {
+            None
+        };
+        out.push(InlineIgnore { line, rules });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_ignores_parse_rule_lists() {
+        let text = b"a=1\n# envguard: ignore[R01.secret-reuse, R01.hardcoded-secret]\nb=2 # envguard: ignore\n";
+        let mut lines = None;
+        let found = find_inline_ignores(text, &mut lines);
+        assert_eq!(
+            found,
+            vec![
+                InlineIgnore { line: 2, rules: Some(vec!["R01.secret-reuse".into(), "R01.hardcoded-secret".into()]) },
+                InlineIgnore { line: 3, rules: None },
+            ]
+        );
+    }
+
+    #[test]
+    fn binary_files_are_recognised() {
+        assert!(is_binary(b"PK\x03\x04\x00\x00"));
+        assert!(!is_binary("héllo".as_bytes()));
+    }
+}

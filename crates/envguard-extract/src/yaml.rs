@@ -1,0 +1,346 @@
+//! YAML through `saphyr-parser`'s event stream, into the crate's own arena
+//! tree (see [`crate::tree`]): no recursion, containers nested deeper than
+//! [`MAX_DEPTH`] are refused with an issue, aliases are followed by the walk
+//! under a budget. Every document of a stream is read; key paths restart at
+//! each document.
+//!
+//! Scalars: plain, quoted and block (`|`, `>`) scalars become facts; plain
+//! nulls (``, `~`, `null`) do not, nor do scalars with a local tag (`!Ref`,
+//! `!Sub`, `!vault`: not literals). Keys that are not scalars (complex keys)
+//! are skipped with their values.
+
+use crate::text::LineMap;
+use crate::tree::{self, Entry, Node, NodeId, Scalar, Tree, MAX_DEPTH};
+use crate::Sink;
+use envguard_model::{Extraction, Region};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+pub(crate) fn extract(text: &str) -> Extraction {
+    let mut sink = Sink::default();
+    parse(text, &mut sink);
+    sink.finish()
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The position just past the end of `text`.
+fn end_of(text: &str) -> (u32, u32) {
+    let bytes = text.as_bytes();
+    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    let last = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+    let col = crate::text::count_chars(bytes.get(last..).unwrap_or_default()) + 1;
+    (to_u32(lines), to_u32(col))
+}
+
+/// An open container while building.
+struct Open {
+    node: NodeId,
+    /// For a mapping: the key read, waiting for its value. `Some(None)`: a key
+    /// that cannot be a path segment (complex key), whose value is dropped.
+    pending_key: Option<Option<(String, bool)>>,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    /// The position past the end of the text: the parser reports errors at
+    /// end of input one line further (it sees a final line break).
+    end: (u32, u32),
+    tree: Tree,
+    stack: Vec<Open>,
+    anchors: HashMap<usize, NodeId>,
+    lines: Option<LineMap<'a>>,
+    /// (character index, byte offset) of the last character-to-byte lookup.
+    cursor: (usize, usize),
+}
+
+/// Builds one document's tree at a time (anchors do not cross documents) and
+/// walks it at the document's end, or where an error stops the parser.
+fn parse(text: &str, sink: &mut Sink) {
+    let mut b = Builder {
+        end: end_of(text),
+        text,
+        cursor: (0, 0),
+        tree: Tree::default(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        lines: None,
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = match next {
+            Ok(ev) => ev,
+            Err(e) => {
+                let (line, col) = b.point(e.marker());
+                sink.issue(e.info(), Region::new(line, col, line, col));
+                break;
+            }
+        };
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentEnd => b.flush(sink),
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => {}
+            Event::Scalar(value, style, anchor, tag) => {
+                b.scalar(value, style, anchor, tag.as_deref(), &span);
+            }
+            Event::Alias(anchor) => b.alias(anchor, &span, sink),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if b.stack.len() >= MAX_DEPTH {
+                    let (line, col) = b.point(&span.start);
+                    sink.issue(
+                        &format!("nesting deeper than {MAX_DEPTH} levels; parsing stopped"),
+                        Region::new(line, col, line, col),
+                    );
+                    break;
+                }
+                let node = if matches!(event, Event::SequenceStart(..)) {
+                    Node::Seq(Vec::new())
+                } else {
+                    Node::Map(Vec::new())
+                };
+                let id = b.tree.push(node);
+                if anchor != 0 {
+                    b.anchors.insert(anchor, id);
+                }
+                b.attach(id, None);
+                b.stack.push(Open {
+                    node: id,
+                    pending_key: None,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                b.stack.pop();
+            }
+        }
+    }
+    b.flush(sink);
+}
+
+impl<'a> Builder<'a> {
+    /// 1-based (line, column) of a parser position, clamped to the text.
+    fn point(&self, m: &Marker) -> (u32, u32) {
+        let p = (to_u32(m.line()), to_u32(m.col() + 1));
+        p.min(self.end)
+    }
+
+    /// Walks the document built so far and starts afresh.
+    fn flush(&mut self, sink: &mut Sink) {
+        tree::walk(&self.tree, sink);
+        self.tree.nodes.clear();
+        self.tree.roots.clear();
+        self.anchors.clear();
+        self.stack.clear();
+    }
+
+    /// The line map, built on first use (only block scalars and node
+    /// properties need it).
+    fn lines(&mut self) -> &mut LineMap<'a> {
+        self.lines.get_or_insert_with(|| LineMap::new(self.text))
+    }
+
+    /// Whether the next node is a mapping key.
+    fn expecting_key(&self) -> bool {
+        match self.stack.last() {
+            Some(open) => {
+                matches!(self.tree.nodes.get(open.node), Some(Node::Map(_)))
+                    && open.pending_key.is_none()
+            }
+            None => false,
+        }
+    }
+
+    /// Hangs a new node under the open container (or makes it a document root).
+    /// `key` is the node's text when it is a scalar usable as a key.
+    fn attach(&mut self, id: NodeId, key: Option<(String, bool)>) {
+        let Some(open) = self.stack.last_mut() else {
+            self.tree.roots.push(id);
+            return;
+        };
+        match self.tree.nodes.get_mut(open.node) {
+            Some(Node::Seq(items)) => items.push(id),
+            Some(Node::Map(entries)) => match open.pending_key.take() {
+                None => open.pending_key = Some(key),
+                Some(Some((key, merge))) => entries.push(Entry {
+                    key,
+                    merge,
+                    value: id,
+                }),
+                Some(None) => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        value: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        span: &Span,
+    ) {
+        if self.expecting_key() {
+            let merge = style == ScalarStyle::Plain && value == "<<";
+            // A key's node only matters when it is anchored (its alias may
+            // be a value elsewhere).
+            let node = if anchor != 0 {
+                Node::Scalar(Scalar {
+                    text: value.to_string(),
+                    region: self.region(span, style, true),
+                    exact: false,
+                })
+            } else {
+                Node::Null
+            };
+            let id = self.tree.push(node);
+            if anchor != 0 {
+                self.anchors.insert(anchor, id);
+            }
+            self.attach(id, Some((value.into_owned(), merge)));
+            return;
+        }
+        let local_tag = tag.is_some_and(|t| !t.is_yaml_core_schema());
+        let null = style == ScalarStyle::Plain
+            && matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL");
+        let node = if local_tag || null {
+            Node::Null
+        } else {
+            let region = self.region(span, style, anchor != 0 || tag.is_some());
+            let (sl, el) = (span.start.line(), span.end.line());
+            let chars = span.end.index().saturating_sub(span.start.index());
+            let exact = sl == el
+                && match style {
+                    ScalarStyle::Plain => true,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        chars == value.chars().count() + 2
+                    }
+                    _ => false,
+                };
+            Node::Scalar(Scalar {
+                text: value.into_owned(),
+                region,
+                exact,
+            })
+        };
+        let id = self.tree.push(node);
+        if anchor != 0 {
+            self.anchors.insert(anchor, id);
+        }
+        self.attach(id, None);
+    }
+
+    fn alias(&mut self, anchor: usize, span: &Span, sink: &mut Sink) {
+        let (line, col) = self.point(&span.start);
+        let (eline, ecol) = self.point(&span.end);
+        let at = Region::new(line, col, eline, ecol);
+        let target = self.anchors.get(&anchor).copied();
+        let open = target.is_some_and(|t| self.stack.iter().any(|o| o.node == t));
+        if open {
+            sink.issue("alias refers to an enclosing node (recursive alias)", at);
+        }
+        let key = match target.and_then(|t| self.tree.nodes.get(t)) {
+            Some(Node::Scalar(s)) => Some((s.text.clone(), false)),
+            _ => None,
+        };
+        let node = match target {
+            Some(t) if !open => Node::Alias(t, at),
+            _ => Node::Null,
+        };
+        let expecting_key = self.expecting_key();
+        let id = self.tree.push(node);
+        self.attach(id, if expecting_key { key } else { None });
+    }
+
+    /// Byte offset of a character index, moving a cursor forward (events come
+    /// in text order, so this is linear overall).
+    fn byte_offset(&mut self, chars: usize) -> usize {
+        let (mut at_char, mut at_byte) = self.cursor;
+        if chars < at_char {
+            (at_char, at_byte) = (0, 0);
+        }
+        let rest = self.text.get(at_byte..).unwrap_or_default();
+        let skip = chars - at_char;
+        let off = match rest.char_indices().nth(skip) {
+            Some((i, _)) => at_byte + i,
+            None => self.text.len(),
+        };
+        self.cursor = (chars, off);
+        off
+    }
+
+    /// A scalar's span starts at its properties (`&anchor`, `!tag`) when it
+    /// has some: the position of the value itself, after them.
+    fn skip_properties(&mut self, index: usize, start: (u32, u32)) -> (u32, u32) {
+        let from = self.byte_offset(index);
+        let bytes = self.text.as_bytes();
+        let mut i = from;
+        while matches!(bytes.get(i), Some(b'&' | b'!')) {
+            while bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace()) {
+                i += 1;
+            }
+            while bytes.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+                i += 1;
+            }
+        }
+        if i == from {
+            return start;
+        }
+        if matches!(bytes.get(i), Some(b'|' | b'>')) {
+            // A block scalar's header: its content starts on a later line.
+            while bytes.get(i).is_some_and(|b| *b != b'\n') {
+                i += 1;
+            }
+            while bytes.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+                i += 1;
+            }
+        }
+        self.lines().position(i)
+    }
+
+    /// The region of a scalar's value: quotes excluded; a block scalar ends at
+    /// the end of its last non-blank line.
+    fn region(&mut self, span: &Span, style: ScalarStyle, props: bool) -> Region {
+        let (mut sl, mut sc) = self.point(&span.start);
+        if props {
+            (sl, sc) = self.skip_properties(span.start.index(), (sl, sc));
+        }
+        let (mut el, mut ec) = self.point(&span.end);
+        match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                sc += 1;
+                ec = ec.saturating_sub(1).max(1);
+            }
+            ScalarStyle::Literal | ScalarStyle::Folded => {
+                // The span runs past the block's last line (to the next token):
+                // end at the end of the last non-blank line instead.
+                let blank = |t: &[u8]| t.iter().all(|b| b.is_ascii_whitespace());
+                let before_end = self.lines().line_text(el).map(|t| {
+                    let upto = t
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| (**b & 0xC0) != 0x80)
+                        .nth((ec as usize).saturating_sub(1))
+                        .map_or(t.len(), |(i, _)| i);
+                    t.get(..upto).unwrap_or(t)
+                });
+                if el > sl && before_end.is_some_and(blank) {
+                    let mut line = el - 1;
+                    let lines = self.lines();
+                    while line > sl && lines.line_text(line).is_some_and(blank) {
+                        line -= 1;
+                    }
+                    el = line;
+                    ec = lines.line_region(line).end_column;
+                }
+            }
+            _ => {}
+        }
+        if (el, ec) < (sl, sc) {
+            (el, ec) = (sl, sc);
+        }
+        Region::new(sl, sc, el, ec)
+    }
+}

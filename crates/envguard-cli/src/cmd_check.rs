@@ -81,7 +81,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let waivers = load_waivers(root, args.waivers.as_deref())?;
     let baseline = match &args.baseline {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read baseline", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read baseline", p.display()))?;
             Some(Baseline::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
         }
         None => None,
@@ -100,7 +101,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         progress: Some(&progress),
     };
 
-    let show_progress = !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let show_progress =
+        !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let done = AtomicBool::new(false);
     let result = std::thread::scope(|s| {
         if show_progress {
@@ -115,10 +117,15 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         let b = Baseline::from_findings(result.active());
         let mut text = serde_json::to_string_pretty(&b)?;
         text.push('\n');
-        std::fs::write(path, text).with_context(|| format!("{}: cannot write baseline", path.display()))?;
+        std::fs::write(path, text)
+            .with_context(|| format!("{}: cannot write baseline", path.display()))?;
         #[allow(clippy::print_stderr)]
         {
-            eprintln!("envguard: wrote {} finding(s) to the baseline {}", b.findings.len(), path.display());
+            eprintln!(
+                "envguard: wrote {} finding(s) to the baseline {}",
+                b.findings.len(),
+                path.display()
+            );
         }
         return Ok(0);
     }
@@ -141,12 +148,17 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         Color::Never => false,
         Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let opts = RenderOptions { color, tool_version: env!("CARGO_PKG_VERSION"), fail_on };
+    let opts = RenderOptions {
+        color,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        fail_on,
+    };
     match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
             render(format, &result, &opts, &mut buf)?;
-            std::fs::write(path, buf).with_context(|| format!("{}: cannot write report", path.display()))?;
+            std::fs::write(path, buf)
+                .with_context(|| format!("{}: cannot write report", path.display()))?;
         }
         None => {
             let stdout = std::io::stdout();
@@ -164,8 +176,11 @@ fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {
         Some(p) => Some(p.to_path_buf()),
         None => Some(root.join("envguard.toml")).filter(|p| root.is_dir() && p.is_file()),
     };
-    let Some(path) = candidate else { return Ok(Inventory::default()) };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let Some(path) = candidate else {
+        return Ok(Inventory::default());
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     Inventory::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
@@ -174,13 +189,18 @@ fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFil
         Some(p) => Some(p.to_path_buf()),
         None => Some(root.join("envguard-waivers.toml")).filter(|p| root.is_dir() && p.is_file()),
     };
-    let Some(path) = candidate else { return Ok(None) };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let Some(path) = candidate else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     let display = path
         .strip_prefix(root)
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|_| path.display().to_string());
-    WaiverFile::parse(&display, &text).map(Some).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    WaiverFile::parse(&display, &text)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// A progress line on standard error for scans that take more than a second.
@@ -195,7 +215,10 @@ fn draw_progress(progress: &Progress, done: &AtomicBool) {
         }
         let files = progress.files.load(Ordering::Relaxed);
         let mb = progress.bytes.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = write!(stderr, "\r\x1b[2Kenvguard: scanned {files} files, {mb:.0} MB");
+        let _ = write!(
+            stderr,
+            "\r\x1b[2Kenvguard: scanned {files} files, {mb:.0} MB"
+        );
         drawn = true;
     }
     if drawn {

@@ -22,19 +22,28 @@ pub fn run(args: InitArgs) -> Result<u8> {
     }
     let envs = envguard_engine::infer_inventory(&args.path, false);
     let text = Inventory::to_toml(&envs, &ScanSettings::default());
-    let out = args.output.unwrap_or_else(|| args.path.join("envguard.toml"));
+    let out = args
+        .output
+        .unwrap_or_else(|| args.path.join("envguard.toml"));
     if out.as_os_str() == "-" {
         use std::io::Write;
         std::io::stdout().write_all(text.as_bytes())?;
         return Ok(0);
     }
     if out.exists() && !args.force {
-        bail!("{}: already exists (use --force to overwrite, or -o - to print)", out.display());
+        bail!(
+            "{}: already exists (use --force to overwrite, or -o - to print)",
+            out.display()
+        );
     }
     std::fs::write(&out, text).with_context(|| format!("{}: cannot write", out.display()))?;
     #[allow(clippy::print_stderr)]
     {
-        eprintln!("envguard: wrote {} environment(s) to {}; review it, then commit it", envs.len(), out.display());
+        eprintln!(
+            "envguard: wrote {} environment(s) to {}; review it, then commit it",
+            envs.len(),
+            out.display()
+        );
     }
     Ok(0)
 }

@@ -13,7 +13,8 @@ pub struct RulesArgs {
 pub fn run(args: RulesArgs) -> Result<u8> {
     let metas = envguard_rules::all_rule_meta();
     if let Some(dir) = args.write_docs {
-        std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
         for m in &metas {
             let path = dir.join(format!("{}.md", m.id));
             std::fs::write(&path, envguard_rules::render_rule_doc(m))
@@ -23,7 +24,14 @@ pub fn run(args: RulesArgs) -> Result<u8> {
     }
     let mut out = std::io::stdout().lock();
     for m in &metas {
-        writeln!(out, "{:<24} {:<8} {}  [{}]", m.id, m.default_severity.as_str(), m.summary, m.clauses)?;
+        writeln!(
+            out,
+            "{:<24} {:<8} {}  [{}]",
+            m.id,
+            m.default_severity.as_str(),
+            m.summary,
+            m.clauses
+        )?;
     }
     Ok(0)
 }

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn envguard(args: &[&str], cwd: &Path) -> Output {
@@ -38,7 +41,10 @@ fn planted_values() -> Vec<String> {
     let root = repo_root().join(EXAMPLE);
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
     let after = |text: &str, key: &str| -> String {
-        let line = text.lines().find(|l| l.contains(key)).unwrap_or_else(|| panic!("{key} missing"));
+        let line = text
+            .lines()
+            .find(|l| l.contains(key))
+            .unwrap_or_else(|| panic!("{key} missing"));
         let v = line.split_once(key).unwrap().1;
         v.trim_start_matches([':', '=', ' ', '"', '\''])
             .split(['"', '\'', ' ', '@'])
@@ -54,18 +60,35 @@ fn planted_values() -> Vec<String> {
         after(&read("terraform/envs/dev/terraform.tfvars"), "db_password"),
         after(&read("config/production.json"), "sendgrid_api_key"),
         after(&read("config/production.json"), "mongodb+srv://records:"),
-        after(&read("services/billing/src/main/resources/application-prod.properties"), "datasource.password"),
+        after(
+            &read("services/billing/src/main/resources/application-prod.properties"),
+            "datasource.password",
+        ),
         after(&read("services/worker/settings.py"), "GITHUB_TOKEN"),
         after(&read("deploy/helm/values-staging.yaml"), "SLACK_BOT_TOKEN"),
         after(&read("tests/fixtures/sample.env"), "API_KEY"),
     ];
     // The Kubernetes secrets hold it base64-encoded; the decoded value is the secret.
-    let b64 = after(&read("k8s/overlays/prod/db-secret.yaml"), "POSTGRES_PASSWORD");
+    let b64 = after(
+        &read("k8s/overlays/prod/db-secret.yaml"),
+        "POSTGRES_PASSWORD",
+    );
     v.push(b64.clone());
     use base64::Engine as _;
-    v.push(String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap());
+    v.push(
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+        )
+        .unwrap(),
+    );
     for s in &v {
-        assert!(s.len() >= 16, "planted value too short to grep for: {} chars", s.len());
+        assert!(
+            s.len() >= 16,
+            "planted value too short to grep for: {} chars",
+            s.len()
+        );
     }
     v
 }
@@ -75,12 +98,23 @@ fn example_findings_exit_1_and_never_print_a_secret() {
     let root = repo_root();
     let planted = planted_values();
     for format in ["text", "json", "sarif", "junit", "markdown"] {
-        let out = envguard(&["check", EXAMPLE, "--format", format, "--color", "always"], &root);
-        assert_eq!(out.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = envguard(
+            &["check", EXAMPLE, "--format", format, "--color", "always"],
+            &root,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = stdout(&out);
         assert!(!text.is_empty());
         for secret in &planted {
-            assert!(!text.contains(secret.as_str()), "{format} output prints a planted secret value");
+            assert!(
+                !text.contains(secret.as_str()),
+                "{format} output prints a planted secret value"
+            );
         }
     }
 }
@@ -94,7 +128,14 @@ fn example_finds_every_planted_violation() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {}:{}", f["rule_id"].as_str().unwrap(), f["location"]["path"].as_str().unwrap(), f["location"]["region"]["start_line"]))
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule_id"].as_str().unwrap(),
+                f["location"]["path"].as_str().unwrap(),
+                f["location"]["region"]["start_line"]
+            )
+        })
         .collect();
     active.sort();
     insta::assert_snapshot!("example_active_findings", active.join("\n"));
@@ -102,7 +143,14 @@ fn example_finds_every_planted_violation() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {} {}", f["rule_id"].as_str().unwrap(), f["location"]["path"].as_str().unwrap(), f["suppression"]["kind"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["rule_id"].as_str().unwrap(),
+                f["location"]["path"].as_str().unwrap(),
+                f["suppression"]["kind"].as_str().unwrap()
+            )
+        })
         .collect();
     suppressed.sort();
     insta::assert_snapshot!("example_suppressed_findings", suppressed.join("\n"));
@@ -129,20 +177,38 @@ fn reuse_finding_sits_on_lower_tier_and_names_the_others() {
     assert!(!reuse.is_empty());
     let session = reuse
         .iter()
-        .find(|f| f["location"]["path"] == "services/api/.env.staging" && f["message"].as_str().unwrap().contains("SESSION_SECRET"))
+        .find(|f| {
+            f["location"]["path"] == "services/api/.env.staging"
+                && f["message"].as_str().unwrap().contains("SESSION_SECRET")
+        })
         .expect("SESSION_SECRET reuse sits on the staging file");
     let related = session["related"].as_array().unwrap();
     assert_eq!(related.len(), 1);
     assert_eq!(related[0]["label"], "same value in prod");
-    assert_eq!(related[0]["location"]["path"], "services/api/.env.production");
+    assert_eq!(
+        related[0]["location"]["path"],
+        "services/api/.env.production"
+    );
 }
 
 #[test]
 fn clean_tree_exits_0() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "envs/prod/.env", "DB_PASSWORD=${DB_PASSWORD}\nLOG_LEVEL=info\n");
-    write(dir.path(), "envs/dev/.env", "DB_PASSWORD=\nLOG_LEVEL=debug\n");
-    write(dir.path(), "src/app.py", "import os\npassword = os.environ['DB_PASSWORD']\n");
+    write(
+        dir.path(),
+        "envs/prod/.env",
+        "DB_PASSWORD=${DB_PASSWORD}\nLOG_LEVEL=info\n",
+    );
+    write(
+        dir.path(),
+        "envs/dev/.env",
+        "DB_PASSWORD=\nLOG_LEVEL=debug\n",
+    );
+    write(
+        dir.path(),
+        "src/app.py",
+        "import os\npassword = os.environ['DB_PASSWORD']\n",
+    );
     let out = envguard(&["check", "."], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
@@ -151,10 +217,22 @@ fn clean_tree_exits_0() {
 fn broken_files_become_parse_errors_and_the_rest_is_scanned() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "envs/staging/values.yaml", "a: [1, 2\nb: {\n");
-    write(dir.path(), "envs/staging/main.tf", "resource \"x\" {\n  password = \n");
-    write(dir.path(), "envs/staging/.env", "OK=1\nthis line is not an assignment\n");
+    write(
+        dir.path(),
+        "envs/staging/main.tf",
+        "resource \"x\" {\n  password = \n",
+    );
+    write(
+        dir.path(),
+        "envs/staging/.env",
+        "OK=1\nthis line is not an assignment\n",
+    );
     write(dir.path(), "envs/staging/app.json", "{\"a\": }");
-    write(dir.path(), "envs/prod/.env", "GITHUB_TOKEN=ghp_R8dLQvd4TnmzyKxW2sPaJf6u0CbE93XHgZi1\n");
+    write(
+        dir.path(),
+        "envs/prod/.env",
+        "GITHUB_TOKEN=ghp_R8dLQvd4TnmzyKxW2sPaJf6u0CbE93XHgZi1\n",
+    );
     let out = envguard(&["check", ".", "--format", "json"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -165,23 +243,59 @@ fn broken_files_become_parse_errors_and_the_rest_is_scanned() {
         .filter(|d| d["kind"] == "parse-error")
         .map(|d| d["path"].as_str().unwrap().to_owned())
         .collect();
-    for p in ["envs/staging/values.yaml", "envs/staging/main.tf", "envs/staging/.env", "envs/staging/app.json"] {
-        assert!(diags.iter().any(|d| d == p), "no parse-error for {p}: {diags:?}");
+    for p in [
+        "envs/staging/values.yaml",
+        "envs/staging/main.tf",
+        "envs/staging/.env",
+        "envs/staging/app.json",
+    ] {
+        assert!(
+            diags.iter().any(|d| d == p),
+            "no parse-error for {p}: {diags:?}"
+        );
     }
     let findings = report["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["location"]["path"] == "envs/prod/.env"));
+    assert!(findings
+        .iter()
+        .any(|f| f["location"]["path"] == "envs/prod/.env"));
 }
 
 #[test]
 fn baseline_round_trip_survives_moved_lines() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "envs/prod/.env", "API_TOKEN=Qm4xZ7pL2vR9sT1wK8yN3bH6dF0gJ5cE\n");
+    write(
+        dir.path(),
+        "envs/prod/.env",
+        "API_TOKEN=Qm4xZ7pL2vR9sT1wK8yN3bH6dF0gJ5cE\n",
+    );
     let baseline = dir.path().join("baseline.json");
-    let out = envguard(&["check", "envs", "--write-baseline", baseline.to_str().unwrap()], dir.path());
+    let out = envguard(
+        &[
+            "check",
+            "envs",
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     // Move the line down: a line-keyed baseline would break here.
-    write(dir.path(), "envs/prod/.env", "# moved\nLOG_LEVEL=info\nAPI_TOKEN=Qm4xZ7pL2vR9sT1wK8yN3bH6dF0gJ5cE\n");
-    let out = envguard(&["check", "envs", "--baseline", baseline.to_str().unwrap(), "--format", "json"], dir.path());
+    write(
+        dir.path(),
+        "envs/prod/.env",
+        "# moved\nLOG_LEVEL=info\nAPI_TOKEN=Qm4xZ7pL2vR9sT1wK8yN3bH6dF0gJ5cE\n",
+    );
+    let out = envguard(
+        &[
+            "check",
+            "envs",
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["suppressed"].as_array().unwrap().len(), 1);
@@ -190,11 +304,18 @@ fn baseline_round_trip_survives_moved_lines() {
 #[test]
 fn configuration_errors_exit_2_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "envguard.toml", "[environments.prod]\ntier = \"prod\"\npahts = [\"x/**\"]\n");
+    write(
+        dir.path(),
+        "envguard.toml",
+        "[environments.prod]\ntier = \"prod\"\npahts = [\"x/**\"]\n",
+    );
     let out = envguard(&["check", "."], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("envguard.toml") && err.contains("line 3") && err.contains("pahts"), "{err}");
+    assert!(
+        err.contains("envguard.toml") && err.contains("line 3") && err.contains("pahts"),
+        "{err}"
+    );
 
     let out = envguard(&["check", "does-not-exist"], dir.path());
     assert_eq!(out.status.code(), Some(2));
@@ -210,21 +331,37 @@ fn init_writes_an_inventory_that_check_accepts() {
     let out = envguard(&["init", "."], dir.path());
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(dir.path().join("envguard.toml")).unwrap();
-    assert!(text.contains("[environments.prod]") && text.contains("envs/prod/**"), "{text}");
+    assert!(
+        text.contains("[environments.prod]") && text.contains("envs/prod/**"),
+        "{text}"
+    );
     // A second init refuses to overwrite.
     assert_eq!(envguard(&["init", "."], dir.path()).status.code(), Some(2));
     let out = envguard(&["check", ".", "--format", "json"], dir.path());
     assert_eq!(out.status.code(), Some(0));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let envs: Vec<&str> = report["environments"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let envs: Vec<&str> = report["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     assert_eq!(envs, vec!["staging", "prod"]);
 }
 
 #[test]
 fn check_never_writes_into_the_tree() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "envs/dev/.env", "JWT_SECRET=9f8e7d6c5b4a39281716a5b4c3d2e1f00112233445566778899aabbccddeeff\n");
-    write(dir.path(), "envs/prod/.env", "JWT_SECRET=9f8e7d6c5b4a39281716a5b4c3d2e1f00112233445566778899aabbccddeeff\n");
+    write(
+        dir.path(),
+        "envs/dev/.env",
+        "JWT_SECRET=9f8e7d6c5b4a39281716a5b4c3d2e1f00112233445566778899aabbccddeeff\n",
+    );
+    write(
+        dir.path(),
+        "envs/prod/.env",
+        "JWT_SECRET=9f8e7d6c5b4a39281716a5b4c3d2e1f00112233445566778899aabbccddeeff\n",
+    );
     let before = list(dir.path());
     let out = envguard(&["check", ".", "--format", "sarif"], dir.path());
     assert_eq!(out.status.code(), Some(1));

@@ -34,7 +34,10 @@ fn rule_docs_are_current() {
             continue;
         }
         let id = name.trim_end_matches(".md");
-        assert!(metas.iter().any(|m| m.id == id), "docs/rules/{name} documents no registered rule");
+        assert!(
+            metas.iter().any(|m| m.id == id),
+            "docs/rules/{name} documents no registered rule"
+        );
     }
     assert!(
         stale.is_empty(),

@@ -9,7 +9,8 @@ use std::path::Path;
 /// that gave it away (`envs/prod/**` for a folder, `**/.env.production` for a
 /// file name). Reads names only, never contents.
 pub fn infer_inventory(root: &Path, include_ignored: bool) -> Vec<Environment> {
-    let mut found: BTreeMap<&'static str, (envguard_model::Tier, BTreeSet<String>)> = BTreeMap::new();
+    let mut found: BTreeMap<&'static str, (envguard_model::Tier, BTreeSet<String>)> =
+        BTreeMap::new();
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(!include_ignored)
@@ -21,11 +22,19 @@ pub fn infer_inventory(root: &Path, include_ignored: bool) -> Vec<Environment> {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let Some(inf) = infer_environment(&rel) else { continue };
+        let Some(inf) = infer_environment(&rel) else {
+            continue;
+        };
         let glob = glob_for(&rel, &inf.evidence);
-        found.entry(inf.name).or_insert_with(|| (inf.tier, BTreeSet::new())).1.insert(glob);
+        found
+            .entry(inf.name)
+            .or_insert_with(|| (inf.tier, BTreeSet::new()))
+            .1
+            .insert(glob);
     }
     let mut envs: Vec<Environment> = found
         .into_iter()
@@ -58,16 +67,27 @@ mod tests {
     #[test]
     fn folders_become_prefix_globs_and_files_name_globs() {
         let dir = tempfile::tempdir().unwrap();
-        for p in ["envs/prod/app/.env", "envs/prod/db/main.tf", "svc/config/.env.staging", "src/main.rs"] {
+        for p in [
+            "envs/prod/app/.env",
+            "envs/prod/db/main.tf",
+            "svc/config/.env.staging",
+            "src/main.rs",
+        ] {
             let full = dir.path().join(p);
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
             std::fs::write(full, "x=1\n").unwrap();
         }
         let envs = infer_inventory(dir.path(), false);
-        let names: Vec<(&str, Vec<String>)> = envs.iter().map(|e| (e.name.as_str(), e.paths.clone())).collect();
+        let names: Vec<(&str, Vec<String>)> = envs
+            .iter()
+            .map(|e| (e.name.as_str(), e.paths.clone()))
+            .collect();
         assert_eq!(
             names,
-            vec![("staging", vec!["**/.env.staging".to_owned()]), ("prod", vec!["envs/prod/**".to_owned()])]
+            vec![
+                ("staging", vec!["**/.env.staging".to_owned()]),
+                ("prod", vec!["envs/prod/**".to_owned()])
+            ]
         );
     }
 }

@@ -8,7 +8,7 @@ mod suppress;
 mod walk;
 
 pub use init::infer_inventory;
-pub use suppress::{Baseline, BaselineEntry, WaiverFile, WaiverError};
+pub use suppress::{Baseline, BaselineEntry, WaiverError, WaiverFile};
 pub use walk::{check, CheckOptions, Progress};
 
 use std::path::PathBuf;
@@ -18,7 +18,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Config { path: PathBuf, message: String },
 }

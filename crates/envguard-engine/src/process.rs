@@ -1,7 +1,9 @@
 //! One file: bytes → facts → secret occurrences. Pure over its inputs; the walk
 //! calls it on every file in parallel.
 
-use envguard_detect::{normalize_secret, redacted_preview, Detector, Fingerprinter, SecretKind, SecretMatch};
+use envguard_detect::{
+    normalize_secret, redacted_preview, Detector, Fingerprinter, SecretKind, SecretMatch,
+};
 use envguard_model::{
     Diagnostic, DiagnosticKind, EnvAttribution, Fact, Inventory, LineIndex, Region, ValueOrigin,
 };
@@ -54,7 +56,10 @@ pub(crate) fn process_file(
         let extraction = envguard_extract::extract(format, bytes);
         for fact in &extraction.facts {
             fact_lines.push((fact.region.start_line, fact.region.end_line));
-            if let Some(m) = detector.classify_value(Some(fact.name()), &fact.value) {
+            // The full key path goes to the detector: a JSON key may itself hold
+            // dots (`"aws.secret.access.key"`), and provider rules gated on the
+            // key name (AWS secret keys) need all of it.
+            if let Some(m) = detector.classify_value(Some(&fact.key), &fact.value) {
                 secrets.push(occurrence_from_fact(fact, &m, fingerprinter));
             }
         }
@@ -63,7 +68,11 @@ pub(crate) fn process_file(
                 kind: DiagnosticKind::ParseError,
                 path: path.to_owned(),
                 region: Some(issue.region),
-                message: format!("not valid {}: {}; scanned as plain text instead", format.as_str(), issue.message),
+                message: format!(
+                    "not valid {}: {}; scanned as plain text instead",
+                    format.as_str(),
+                    issue.message
+                ),
             });
         }
         hints = extraction.hints;
@@ -77,14 +86,23 @@ pub(crate) fn process_file(
         if !matches.is_empty() {
             let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
             for m in matches {
+                // A dictionary default outside a parsed value is a comment or
+                // prose (`# SMTP_PASSWORD=changeme`), not a configured credential.
+                if m.kind == SecretKind::WeakDefault {
+                    continue;
+                }
                 let region = idx.region(m.span.start, m.span.end);
                 let overlaps = |(a, b): (u32, u32)| a <= region.end_line && region.start_line <= b;
                 let covered = fact_lines.iter().any(|r| overlaps(*r))
-                    || secrets.iter().any(|s: &SecretOccurrence| overlaps((s.region.start_line, s.region.end_line)));
+                    || secrets.iter().any(|s: &SecretOccurrence| {
+                        overlaps((s.region.start_line, s.region.end_line))
+                    });
                 if covered {
                     continue;
                 }
-                let Some(secret) = bytes.get(m.span.clone()) else { continue };
+                let Some(secret) = bytes.get(m.span.clone()) else {
+                    continue;
+                };
                 secrets.push(occurrence(&m, secret, region, None, false, fingerprinter));
             }
         }
@@ -94,7 +112,12 @@ pub(crate) fn process_file(
     let ignores = find_inline_ignores(bytes, &mut lines);
     secrets.sort_by(|a, b| a.region.cmp(&b.region));
     FileOutcome {
-        facts: FileFacts { path: path.to_owned(), env, secrets, hints },
+        facts: FileFacts {
+            path: path.to_owned(),
+            env,
+            secrets,
+            hints,
+        },
         diagnostics,
         ignores,
         parsed,
@@ -117,11 +140,23 @@ fn occurrence_from_fact(fact: &Fact, m: &SecretMatch, fp: &Fingerprinter) -> Sec
     {
         let before = fact.value[..m.span.start].chars().count() as u32;
         let len = fact.value[m.span.clone()].chars().count() as u32;
-        Region::new(r.start_line, r.start_column + before, r.end_line, r.start_column + before + len)
+        Region::new(
+            r.start_line,
+            r.start_column + before,
+            r.end_line,
+            r.start_column + before + len,
+        )
     } else {
         r
     };
-    let mut occ = occurrence(m, secret, region, Some(fact), fact.origin == ValueOrigin::Base64, fp);
+    let mut occ = occurrence(
+        m,
+        secret,
+        region,
+        Some(fact),
+        fact.origin == ValueOrigin::Base64,
+        fp,
+    );
     if occ.key.is_none() {
         occ.key = Some(fact.name().to_owned());
     }
@@ -153,10 +188,15 @@ fn occurrence(
 /// A file with no environment in its path takes the one its content names
 /// (a Kubernetes namespace, a Terraform `environment = "prod"`), when every
 /// hint that resolves agrees.
-fn env_from_hints(hints: &[envguard_model::EnvHint], inventory: &Inventory) -> Option<EnvAttribution> {
+fn env_from_hints(
+    hints: &[envguard_model::EnvHint],
+    inventory: &Inventory,
+) -> Option<EnvAttribution> {
     let mut found: Option<(String, envguard_model::Tier, &envguard_model::EnvHint)> = None;
     for h in hints {
-        let Some((name, tier)) = inventory.resolve_name(&h.name) else { continue };
+        let Some((name, tier)) = inventory.resolve_name(&h.name) else {
+            continue;
+        };
         match &found {
             Some((n, _, _)) if *n != name => return None,
             Some(_) => {}
@@ -170,7 +210,10 @@ fn env_from_hints(hints: &[envguard_model::EnvHint], inventory: &Inventory) -> O
     })
 }
 
-fn find_inline_ignores<'a>(bytes: &'a [u8], lines: &mut Option<LineIndex<'a>>) -> Vec<InlineIgnore> {
+fn find_inline_ignores<'a>(
+    bytes: &'a [u8],
+    lines: &mut Option<LineIndex<'a>>,
+) -> Vec<InlineIgnore> {
     const MARK: &[u8] = b"envguard: ignore";
     let mut out = Vec::new();
     for at in memmem::find_iter(bytes, MARK) {
@@ -180,7 +223,12 @@ fn find_inline_ignores<'a>(bytes: &'a [u8], lines: &mut Option<LineIndex<'a>>) -
         let rules = if rest.first() == Some(&b'[') {
             let end = memchr::memchr2(b']', b'\n', rest).unwrap_or(rest.len());
             let list = String::from_utf8_lossy(&rest[1..end]);
-            Some(list.split(',').map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect())
+            Some(
+                list.split(',')
+                    .map(|r| r.trim().to_owned())
+                    .filter(|r| !r.is_empty())
+                    .collect(),
+            )
         } else {
             None
         };
@@ -201,8 +249,17 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                InlineIgnore { line: 2, rules: Some(vec!["R01.secret-reuse".into(), "R01.hardcoded-secret".into()]) },
-                InlineIgnore { line: 3, rules: None },
+                InlineIgnore {
+                    line: 2,
+                    rules: Some(vec![
+                        "R01.secret-reuse".into(),
+                        "R01.hardcoded-secret".into()
+                    ])
+                },
+                InlineIgnore {
+                    line: 3,
+                    rules: None
+                },
             ]
         );
     }

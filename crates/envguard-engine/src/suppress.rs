@@ -67,14 +67,20 @@ impl WaiverFile {
         for entry in raw.waiver {
             let line = line_of(entry.span().start);
             let w = entry.into_inner();
-            let err = |message: String| WaiverError { line: Some(line), message };
+            let err = |message: String| WaiverError {
+                line: Some(line),
+                message,
+            };
             if w.reason.trim().is_empty() {
                 return Err(err("waiver has an empty `reason`".into()));
             }
             if w.path.is_none() && w.id.is_none() {
                 return Err(err("waiver needs a `path` glob or a finding `id` (a rule alone would waive it everywhere)".into()));
             }
-            let date = w.expires.date.ok_or_else(|| err("`expires` must be a date, e.g. 2027-01-31".into()))?;
+            let date = w
+                .expires
+                .date
+                .ok_or_else(|| err("`expires` must be a date, e.g. 2027-01-31".into()))?;
             let path = match &w.path {
                 Some(p) => Some(
                     Glob::new(p)
@@ -93,7 +99,10 @@ impl WaiverFile {
                 expires_text: date.to_string(),
             });
         }
-        Ok(WaiverFile { display_path: display_path.to_owned(), waivers })
+        Ok(WaiverFile {
+            display_path: display_path.to_owned(),
+            waivers,
+        })
     }
 
     /// Waivers whose expiry date is before `today` (year, month, day).
@@ -138,17 +147,28 @@ pub struct BaselineEntry {
 impl Baseline {
     pub fn from_findings<'a>(findings: impl Iterator<Item = &'a Finding>) -> Baseline {
         let mut entries: Vec<BaselineEntry> = findings
-            .map(|f| BaselineEntry { rule: f.rule_id.clone(), id: f.id.clone(), path: f.location.path.clone() })
+            .map(|f| BaselineEntry {
+                rule: f.rule_id.clone(),
+                id: f.id.clone(),
+                path: f.location.path.clone(),
+            })
             .collect();
         entries.sort();
         entries.dedup();
-        Baseline { version: 1, findings: entries }
+        Baseline {
+            version: 1,
+            findings: entries,
+        }
     }
 
     pub fn parse(text: &str) -> Result<Baseline, String> {
-        let b: Baseline = serde_json::from_str(text).map_err(|e| format!("line {}: {e}", e.line()))?;
+        let b: Baseline =
+            serde_json::from_str(text).map_err(|e| format!("line {}: {e}", e.line()))?;
         if b.version != 1 {
-            return Err(format!("unsupported baseline version {} (this envguard reads version 1)", b.version));
+            return Err(format!(
+                "unsupported baseline version {} (this envguard reads version 1)",
+                b.version
+            ));
         }
         Ok(b)
     }
@@ -165,14 +185,21 @@ impl Suppressor<'_> {
     pub fn apply(&self, findings: &mut [Finding]) {
         let baseline: HashSet<(&str, &str)> = self
             .baseline
-            .map(|b| b.findings.iter().map(|e| (e.rule.as_str(), e.id.as_str())).collect())
+            .map(|b| {
+                b.findings
+                    .iter()
+                    .map(|e| (e.rule.as_str(), e.id.as_str()))
+                    .collect()
+            })
             .unwrap_or_default();
         for f in findings.iter_mut() {
             if let Some(ignores) = self.inline.get(&f.location.path) {
                 let line = f.location.region.start_line;
                 let hit = ignores.iter().find(|i| {
                     (i.line == line || i.line + 1 == line)
-                        && i.rules.as_ref().is_none_or(|rs| rs.iter().any(|r| *r == f.rule_id))
+                        && i.rules
+                            .as_ref()
+                            .is_none_or(|rs| rs.iter().any(|r| *r == f.rule_id))
                 });
                 if let Some(i) = hit {
                     f.suppression = Some(Suppression {
@@ -185,7 +212,10 @@ impl Suppressor<'_> {
             if let Some(w) = self.waivers.and_then(|w| w.matching(f, self.today)) {
                 f.suppression = Some(Suppression {
                     kind: SuppressionKind::Waiver,
-                    justification: format!("{} (waiver on line {}, expires {})", w.reason, w.line, w.expires_text),
+                    justification: format!(
+                        "{} (waiver on line {}, expires {})",
+                        w.reason, w.line, w.expires_text
+                    ),
                 });
                 continue;
             }
@@ -239,9 +269,17 @@ mod tests {
     fn waiver_file_errors_name_the_line() {
         let e = WaiverFile::parse("w.toml", "[[waiver]]\nrule = \"R01.secret-reuse\"\npath = \"a/**\"\nreason = \"x\"\nexpires = 2027-01-01\ncolour = 1\n").unwrap_err();
         assert_eq!(e.line, Some(6), "{e}");
-        let e = WaiverFile::parse("w.toml", "[[waiver]]\nrule = \"R01.secret-reuse\"\nreason = \"x\"\nexpires = 2027-01-01\n").unwrap_err();
+        let e = WaiverFile::parse(
+            "w.toml",
+            "[[waiver]]\nrule = \"R01.secret-reuse\"\nreason = \"x\"\nexpires = 2027-01-01\n",
+        )
+        .unwrap_err();
         assert!(e.message.contains("path"), "{e}");
-        let e = WaiverFile::parse("w.toml", "\n[[waiver]]\nrule = \"R\"\npath = \"a\"\nreason = \" \"\nexpires = 2027-01-01\n").unwrap_err();
+        let e = WaiverFile::parse(
+            "w.toml",
+            "\n[[waiver]]\nrule = \"R\"\npath = \"a\"\nreason = \" \"\nexpires = 2027-01-01\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
     }
 
@@ -256,17 +294,31 @@ mod tests {
         let expired = w.expired((2026, 11, 23));
         assert_eq!(expired.len(), 1);
         assert_eq!(expired[0].line, 1);
-        let mk = |p: &str| envguard_model::FindingBuilder::new(
-            "R01.hardcoded-secret",
-            envguard_model::Severity::Error,
-            envguard_model::Location { path: p.into(), region: envguard_model::Region::line(1) },
-        )
-        .id("x")
-        .build();
+        let mk = |p: &str| {
+            envguard_model::FindingBuilder::new(
+                "R01.hardcoded-secret",
+                envguard_model::Severity::Error,
+                envguard_model::Location {
+                    path: p.into(),
+                    region: envguard_model::Region::line(1),
+                },
+            )
+            .id("x")
+            .build()
+        };
         let mut fs = vec![mk("envs/dev/.env"), mk("envs/qa/.env")];
         let inline = HashMap::new();
-        Suppressor { inline: &inline, waivers: Some(&w), baseline: None, today: (2026, 11, 23) }.apply(&mut fs);
+        Suppressor {
+            inline: &inline,
+            waivers: Some(&w),
+            baseline: None,
+            today: (2026, 11, 23),
+        }
+        .apply(&mut fs);
         assert!(fs[0].suppression.is_none());
-        assert_eq!(fs[1].suppression.as_ref().unwrap().kind, SuppressionKind::Waiver);
+        assert_eq!(
+            fs[1].suppression.as_ref().unwrap().kind,
+            SuppressionKind::Waiver
+        );
     }
 }

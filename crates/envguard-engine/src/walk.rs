@@ -48,7 +48,10 @@ enum Msg {
 /// Runs a whole check. Errors only for a root that cannot be read; every
 /// per-file problem becomes a diagnostic.
 pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
-    let meta = std::fs::metadata(&opts.root).map_err(|source| EngineError::Io { path: opts.root.clone(), source })?;
+    let meta = std::fs::metadata(&opts.root).map_err(|source| EngineError::Io {
+        path: opts.root.clone(),
+        source,
+    })?;
     let detector = Detector::builtin();
     let inventory = opts.inventory;
     let max = inventory.scan.max_file_size;
@@ -76,7 +79,9 @@ pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
             let tx = tx.clone();
             let root = root.clone();
             Box::new(move |entry| {
-                let Ok(entry) = entry else { return WalkState::Continue };
+                let Ok(entry) = entry else {
+                    return WalkState::Continue;
+                };
                 if !entry.file_type().is_some_and(|t| t.is_file()) {
                     return WalkState::Continue;
                 }
@@ -100,15 +105,31 @@ pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
     .finish(opts)
 }
 
-fn scan_one(path: &Path, rel: &str, max: u64, inventory: &Inventory, detector: &Detector, opts: &CheckOptions<'_>) -> Msg {
-    let skipped = |message: String| Msg::Skipped(Diagnostic { kind: DiagnosticKind::Skipped, path: rel.to_owned(), region: None, message });
+fn scan_one(
+    path: &Path,
+    rel: &str,
+    max: u64,
+    inventory: &Inventory,
+    detector: &Detector,
+    opts: &CheckOptions<'_>,
+) -> Msg {
+    let skipped = |message: String| {
+        Msg::Skipped(Diagnostic {
+            kind: DiagnosticKind::Skipped,
+            path: rel.to_owned(),
+            region: None,
+            message,
+        })
+    };
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => return skipped(format!("{rel}: could not be read: {e}")),
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > max {
-        return skipped(format!("{rel}: {len} bytes is over the {max}-byte limit (`[scan] max_file_size`); not scanned"));
+        return skipped(format!(
+            "{rel}: {len} bytes is over the {max}-byte limit (`[scan] max_file_size`); not scanned"
+        ));
     }
     let mut bytes = Vec::with_capacity(len as usize + 1);
     if let Err(e) = file.take(max + 1).read_to_end(&mut bytes) {
@@ -132,10 +153,16 @@ fn relative(root: &Path, path: &Path, single_file: bool) -> String {
     let rel = if single_file {
         path.file_name().map(PathBuf::from).unwrap_or_default()
     } else {
-        path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+        path.strip_prefix(root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf())
     };
     let s = rel.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' { s.into_owned() } else { s.replace(std::path::MAIN_SEPARATOR, "/") }
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 #[derive(Default)]
@@ -158,7 +185,8 @@ impl Assembly {
                 }
                 self.diagnostics.extend(outcome.diagnostics);
                 if !outcome.ignores.is_empty() {
-                    self.inline.insert(outcome.facts.path.clone(), outcome.ignores);
+                    self.inline
+                        .insert(outcome.facts.path.clone(), outcome.ignores);
                 }
                 self.files.push(outcome.facts);
             }
@@ -174,24 +202,47 @@ impl Assembly {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         let today = today_utc();
         let expired = opts.waivers.map(|w| w.expired(today)).unwrap_or_default();
-        let ctx = Context { inventory: opts.inventory, files: &self.files, expired_waivers: &expired };
+        let ctx = Context {
+            inventory: opts.inventory,
+            files: &self.files,
+            expired_waivers: &expired,
+        };
         let rules = envguard_rules::registry();
         let mut findings: Vec<Finding> = Vec::new();
         for rule in &rules {
             rule.check(&ctx, &mut findings);
         }
-        Suppressor { inline: &self.inline, waivers: opts.waivers, baseline: opts.baseline, today }.apply(&mut findings);
+        Suppressor {
+            inline: &self.inline,
+            waivers: opts.waivers,
+            baseline: opts.baseline,
+            today,
+        }
+        .apply(&mut findings);
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.diagnostics.sort();
 
         let mut envs: BTreeMap<String, EnvSummary> = BTreeMap::new();
         for e in &opts.inventory.environments {
-            envs.insert(e.name.clone(), EnvSummary { name: e.name.clone(), tier: e.tier, files: 0, inferred: false });
+            envs.insert(
+                e.name.clone(),
+                EnvSummary {
+                    name: e.name.clone(),
+                    tier: e.tier,
+                    files: 0,
+                    inferred: false,
+                },
+            );
         }
         for f in &self.files {
             if let Some(a) = &f.env {
                 envs.entry(a.name.clone())
-                    .or_insert_with(|| EnvSummary { name: a.name.clone(), tier: a.tier, files: 0, inferred: true })
+                    .or_insert_with(|| EnvSummary {
+                        name: a.name.clone(),
+                        tier: a.tier,
+                        files: 0,
+                        inferred: true,
+                    })
                     .files += 1;
             }
         }

@@ -132,10 +132,18 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let end_of_line = self.line_end();
         let line = self.src.get(start..end_of_line).unwrap_or_default();
-        // A `#` starts a comment when it opens the value or follows a blank.
+        // A `#` starts a comment when it follows a blank (`KEY=v # note`,
+        // `KEY= # note`). Right after `=` it is part of the value, as in
+        // python-dotenv and Docker Compose: `REDIS_PASSWORD=#x9...` is a password.
+        let after_blank = start > 0 && self.src.get(start - 1).copied().is_some_and(is_blank);
         let mut end = line.len();
         for (i, b) in line.iter().enumerate() {
-            if *b == b'#' && (i == 0 || line.get(i - 1).copied().is_some_and(is_blank)) {
+            let prev_blank = if i == 0 {
+                after_blank
+            } else {
+                line.get(i - 1).copied().is_some_and(is_blank)
+            };
+            if *b == b'#' && prev_blank {
                 end = i;
                 break;
             }

@@ -152,7 +152,10 @@ impl FindingBuilder {
         self
     }
     pub fn related(mut self, label: impl Into<String>, location: Location) -> Self {
-        self.finding.related.push(RelatedLocation { label: label.into(), location });
+        self.finding.related.push(RelatedLocation {
+            label: label.into(),
+            location,
+        });
         self
     }
     pub fn id(mut self, id: impl Into<String>) -> Self {

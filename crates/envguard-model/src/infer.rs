@@ -39,17 +39,43 @@ pub(crate) fn canonical(alias: &str) -> Option<(&'static str, Tier)> {
 /// counts only directly under a folder that holds environments (`envs/test/`,
 /// `overlays/local/`), never on its own (`src/test/`, `live/` in a Terragrunt tree).
 fn is_weak_dir_alias(a: &str) -> bool {
-    matches!(a, "test" | "tests" | "testing" | "local" | "live" | "int" | "integration" | "sandbox")
+    matches!(
+        a,
+        "test" | "tests" | "testing" | "local" | "live" | "int" | "integration" | "sandbox"
+    )
 }
 
 /// Folders that conventionally hold one folder per environment.
 fn is_env_container(dir: &str) -> bool {
     matches!(
         dir.to_ascii_lowercase().as_str(),
-        "env" | "envs" | "environment" | "environments" | "overlays" | "deploy" | "deployments"
-            | "deployment" | "stages" | "stage" | "clusters" | "accounts" | "config" | "configs"
-            | "settings" | "values" | "k8s" | "kubernetes" | "helm" | "terraform" | "infra"
-            | "infrastructure" | "workspaces" | "tfvars" | "vars" | "inventories" | "inventory"
+        "env"
+            | "envs"
+            | "environment"
+            | "environments"
+            | "overlays"
+            | "deploy"
+            | "deployments"
+            | "deployment"
+            | "stages"
+            | "stage"
+            | "clusters"
+            | "accounts"
+            | "config"
+            | "configs"
+            | "settings"
+            | "values"
+            | "k8s"
+            | "kubernetes"
+            | "helm"
+            | "terraform"
+            | "infra"
+            | "infrastructure"
+            | "workspaces"
+            | "tfvars"
+            | "vars"
+            | "inventories"
+            | "inventory"
     )
 }
 
@@ -59,9 +85,30 @@ fn is_env_container(dir: &str) -> bool {
 fn is_config_ext(ext: &str) -> bool {
     matches!(
         ext.to_ascii_lowercase().as_str(),
-        "yaml" | "yml" | "json" | "jsonc" | "json5" | "toml" | "tf" | "tfvars" | "hcl" | "env"
-            | "properties" | "conf" | "cfg" | "ini" | "config" | "key" | "pem" | "crt" | "p12"
-            | "pfx" | "jks" | "xml" | "tpl" | "j2"
+        "yaml"
+            | "yml"
+            | "json"
+            | "jsonc"
+            | "json5"
+            | "toml"
+            | "tf"
+            | "tfvars"
+            | "hcl"
+            | "env"
+            | "properties"
+            | "conf"
+            | "cfg"
+            | "ini"
+            | "config"
+            | "key"
+            | "pem"
+            | "crt"
+            | "p12"
+            | "pfx"
+            | "jks"
+            | "xml"
+            | "tpl"
+            | "j2"
     )
 }
 
@@ -84,7 +131,11 @@ pub fn infer_environment(path: &str) -> Option<InferredEnv> {
                 continue;
             }
         }
-        return Some(InferredEnv { name, tier, evidence: (*dir).to_owned() });
+        return Some(InferredEnv {
+            name,
+            tier,
+            evidence: (*dir).to_owned(),
+        });
     }
     infer_from_file_name(file)
 }
@@ -117,7 +168,11 @@ fn infer_from_file_name(file: &str) -> Option<InferredEnv> {
             if token == "live" {
                 continue;
             }
-            return Some(InferredEnv { name, tier, evidence: file.to_owned() });
+            return Some(InferredEnv {
+                name,
+                tier,
+                evidence: file.to_owned(),
+            });
         }
     }
     None
@@ -136,8 +191,14 @@ mod tests {
         assert_eq!(env("envs/prod/app/.env"), Some("prod"));
         assert_eq!(env("environments/staging/main.tf"), Some("staging"));
         assert_eq!(env("k8s/overlays/dev/kustomization.yaml"), Some("dev"));
-        assert_eq!(env("live/production/us-east-1/app/terragrunt.hcl"), Some("prod"));
-        assert_eq!(env("non-prod/us-east-1/qa/mysql/terragrunt.hcl"), Some("qa"));
+        assert_eq!(
+            env("live/production/us-east-1/app/terragrunt.hcl"),
+            Some("prod")
+        );
+        assert_eq!(
+            env("non-prod/us-east-1/qa/mysql/terragrunt.hcl"),
+            Some("qa")
+        );
         assert_eq!(env("deploy/preprod/values.yaml"), Some("preprod"));
         assert_eq!(env("envs/test/app.env"), Some("test"));
     }
@@ -159,7 +220,10 @@ mod tests {
         assert_eq!(env("charts/api/values-prod.yaml"), Some("prod"));
         assert_eq!(env("terraform/prod.tfvars"), Some("prod"));
         assert_eq!(env("config/production.json"), Some("prod"));
-        assert_eq!(env("src/main/resources/application-uat.properties"), Some("uat"));
+        assert_eq!(
+            env("src/main/resources/application-uat.properties"),
+            Some("uat")
+        );
         assert_eq!(env("docker-compose.dev.yml"), Some("dev"));
         assert_eq!(env("certs/prod.key"), Some("prod"));
         assert_eq!(env("appsettings.Development.json"), Some("dev"));

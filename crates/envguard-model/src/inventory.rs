@@ -74,7 +74,11 @@ pub struct ScanSettings {
 
 impl Default for ScanSettings {
     fn default() -> Self {
-        ScanSettings { exclude: Vec::new(), max_file_size: 10 * 1024 * 1024, infer: true }
+        ScanSettings {
+            exclude: Vec::new(),
+            max_file_size: 10 * 1024 * 1024,
+            infer: true,
+        }
     }
 }
 
@@ -170,7 +174,10 @@ impl Inventory {
             message: e.message().trim().to_owned(),
         })?;
 
-        let mut inv = Inventory { shared_markers: raw.shared_markers, ..Inventory::default() };
+        let mut inv = Inventory {
+            shared_markers: raw.shared_markers,
+            ..Inventory::default()
+        };
         inv.scan.infer = raw.scan.infer.unwrap_or(true);
         if let Some(max) = raw.scan.max_file_size {
             inv.scan.max_file_size = max;
@@ -180,7 +187,10 @@ impl Inventory {
             exclude.add(compile_glob(g, &line_of)?);
             inv.scan.exclude.push(g.get_ref().clone());
         }
-        inv.exclude_set = exclude.build().map_err(|e| InventoryError { line: None, message: e.to_string() })?;
+        inv.exclude_set = exclude.build().map_err(|e| InventoryError {
+            line: None,
+            message: e.to_string(),
+        })?;
 
         for (name, raw_env) in raw.environments {
             let tier = match &raw_env.tier {
@@ -222,7 +232,10 @@ impl Inventory {
                 env.paths.push(p.get_ref().clone());
             }
             if !env.paths.is_empty() {
-                let set = set.build().map_err(|e| InventoryError { line: None, message: e.to_string() })?;
+                let set = set.build().map_err(|e| InventoryError {
+                    line: None,
+                    message: e.to_string(),
+                })?;
                 inv.path_sets.push((set, env.paths.clone()));
             } else {
                 inv.path_sets.push((GlobSet::empty(), Vec::new()));
@@ -260,14 +273,23 @@ impl Inventory {
         for env in &self.environments {
             let hit = env.name.eq_ignore_ascii_case(inferred.name)
                 || env.aliases.iter().any(|a| {
-                    a.eq_ignore_ascii_case(inferred.name) || evidence_lower.contains(&a.to_ascii_lowercase())
+                    a.eq_ignore_ascii_case(inferred.name)
+                        || evidence_lower.contains(&a.to_ascii_lowercase())
                 })
                 || canonical(&env.name).is_some_and(|(c, _)| c == inferred.name);
             if hit {
-                return Some(EnvAttribution { name: env.name.clone(), tier: env.tier, evidence });
+                return Some(EnvAttribution {
+                    name: env.name.clone(),
+                    tier: env.tier,
+                    evidence,
+                });
             }
         }
-        Some(EnvAttribution { name: inferred.name.to_owned(), tier: inferred.tier, evidence })
+        Some(EnvAttribution {
+            name: inferred.name.to_owned(),
+            tier: inferred.tier,
+            evidence,
+        })
     }
 
     /// Resolves an environment name as written in a file (a namespace, a tag value,
@@ -288,12 +310,15 @@ impl Inventory {
 
     /// The tier of a named environment (declared, or a conventional name).
     pub fn tier_of(&self, name: &str) -> Option<Tier> {
-        self.environment(name).map(|e| e.tier).or_else(|| canonical(name).map(|(_, t)| t))
+        self.environment(name)
+            .map(|e| e.tier)
+            .or_else(|| canonical(name).map(|(_, t)| t))
     }
 
     pub fn environment(&self, name: &str) -> Option<&Environment> {
         self.environments.iter().find(|e| {
-            e.name.eq_ignore_ascii_case(name) || e.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+            e.name.eq_ignore_ascii_case(name)
+                || e.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
         })
     }
 
@@ -316,7 +341,12 @@ impl Inventory {
                 out.push_str(&format!("aliases = {}\n", toml_list(&env.aliases)));
             }
             out.push_str(&format!("paths = {}\n", toml_list(&env.paths)));
-            for (k, v) in [("hosts", &env.hosts), ("cidrs", &env.cidrs), ("accounts", &env.accounts), ("branches", &env.branches)] {
+            for (k, v) in [
+                ("hosts", &env.hosts),
+                ("cidrs", &env.cidrs),
+                ("accounts", &env.accounts),
+                ("branches", &env.branches),
+            ] {
                 if !v.is_empty() {
                     out.push_str(&format!("{k} = {}\n", toml_list(v)));
                 }
@@ -338,16 +368,26 @@ fn parse_tier(s: &str) -> Option<Tier> {
     }
 }
 
-fn compile_glob(g: &Spanned<String>, line_of: &dyn Fn(usize) -> Option<u32>) -> Result<Glob, InventoryError> {
+fn compile_glob(
+    g: &Spanned<String>,
+    line_of: &dyn Fn(usize) -> Option<u32>,
+) -> Result<Glob, InventoryError> {
     globset::GlobBuilder::new(g.get_ref())
         .literal_separator(true)
         .build()
-        .map_err(|e| InventoryError { line: line_of(g.span().start), message: format!("bad path glob: {e}") })
+        .map_err(|e| InventoryError {
+            line: line_of(g.span().start),
+            message: format!("bad path glob: {e}"),
+        })
 }
 
 fn looks_like_cidr(s: &str) -> bool {
-    let Some((addr, len)) = s.split_once('/') else { return false };
-    let Ok(len) = len.parse::<u8>() else { return false };
+    let Some((addr, len)) = s.split_once('/') else {
+        return false;
+    };
+    let Ok(len) = len.parse::<u8>() else {
+        return false;
+    };
     match addr.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(_)) => len <= 32,
         Ok(std::net::IpAddr::V6(_)) => len <= 128,
@@ -366,7 +406,10 @@ fn toml_list(v: &[String]) -> String {
 }
 
 fn toml_key(k: &str) -> String {
-    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !k.is_empty()
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         k.to_owned()
     } else {
         toml_str(k)
@@ -379,7 +422,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected_with_their_line() {
-        let err = Inventory::parse("[environments.prod]\ntier = \"prod\"\npaht = [\"x\"]\n").unwrap_err();
+        let err =
+            Inventory::parse("[environments.prod]\ntier = \"prod\"\npaht = [\"x\"]\n").unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
         assert!(err.message.contains("paht"), "{err}");
     }
@@ -388,7 +432,9 @@ mod tests {
     fn bad_tier_and_cidr_name_the_line() {
         let err = Inventory::parse("[environments.blue]\ntier = \"gold\"\n").unwrap_err();
         assert_eq!(err.line, Some(2));
-        let err = Inventory::parse("[environments.prod]\ncidrs = [\"10.0.0.0/8\", \"10.0.0.0/99\"]\n").unwrap_err();
+        let err =
+            Inventory::parse("[environments.prod]\ncidrs = [\"10.0.0.0/8\", \"10.0.0.0/99\"]\n")
+                .unwrap_err();
         assert_eq!(err.line, Some(2));
         let err = Inventory::parse("[environments.blue]\npaths = [\"x/**\"]\n").unwrap_err();
         assert!(err.message.contains("tier"), "{err}");

@@ -12,12 +12,22 @@ pub struct Region {
 
 impl Region {
     pub fn new(start_line: u32, start_column: u32, end_line: u32, end_column: u32) -> Self {
-        Region { start_line, start_column, end_line, end_column }
+        Region {
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+        }
     }
 
     /// A region covering a whole line (column 1 up to, not including, column 1 of the next line).
     pub fn line(line: u32) -> Self {
-        Region { start_line: line, start_column: 1, end_line: line, end_column: 1 }
+        Region {
+            start_line: line,
+            start_column: 1,
+            end_line: line,
+            end_column: 1,
+        }
     }
 
     pub fn contains_line(&self, line: u32) -> bool {
@@ -34,6 +44,9 @@ pub struct LineIndex<'a> {
     text: &'a [u8],
     /// Byte offset at which each line starts; `starts[0] == 0`.
     starts: Vec<usize>,
+    /// All-ASCII text: a column is a byte distance, no counting needed (keeps
+    /// lookups O(log n) on minified one-line files).
+    ascii: bool,
 }
 
 impl<'a> LineIndex<'a> {
@@ -45,7 +58,11 @@ impl<'a> LineIndex<'a> {
                 starts.push(i + 1);
             }
         }
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts,
+            ascii: text.is_ascii(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -60,7 +77,11 @@ impl<'a> LineIndex<'a> {
             Err(i) => i - 1,
         };
         let line_start = self.starts[line_idx];
-        let col = count_chars(&self.text[line_start..offset]) + 1;
+        let col = if self.ascii {
+            offset - line_start + 1
+        } else {
+            count_chars(&self.text[line_start..offset]) + 1
+        };
         (line_idx as u32 + 1, col as u32)
     }
 
@@ -79,7 +100,11 @@ impl<'a> LineIndex<'a> {
     /// The bytes of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: u32) -> Option<&'a [u8]> {
         let start = self.line_start(line)?;
-        let end = self.starts.get(line as usize).map(|e| e - 1).unwrap_or(self.text.len());
+        let end = self
+            .starts
+            .get(line as usize)
+            .map(|e| e - 1)
+            .unwrap_or(self.text.len());
         let mut s = &self.text[start..end.max(start)];
         if let [rest @ .., b'\r'] = s {
             s = rest;

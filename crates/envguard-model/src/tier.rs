@@ -35,9 +35,7 @@ impl Tier {
         Some(match n.as_str() {
             "dev" | "develop" | "development" | "local" | "sandbox" => Tier::Dev,
             "test" | "testing" | "qa" | "uat" | "staging" | "stage" | "stg" | "preprod"
-            | "pre-prod" | "pre-production" | "preproduction" | "integration" | "int" => {
-                Tier::Test
-            }
+            | "pre-prod" | "pre-production" | "preproduction" | "integration" | "int" => Tier::Test,
             "prod" | "production" | "prd" | "live" => Tier::Prod,
             _ => return None,
         })

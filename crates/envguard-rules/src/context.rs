@@ -67,4 +67,3 @@ pub struct ExpiredWaiverFact {
     pub rule: String,
     pub expires: String,
 }
-

@@ -99,7 +99,12 @@ mod tests {
     fn every_rule_documents_itself() {
         for rule in registry() {
             let m = rule.meta();
-            for section in ["## What it does", "## Why it matters", "## Example", "## Fix"] {
+            for section in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## Fix",
+            ] {
                 assert!(m.doc.contains(section), "{} lacks `{section}`", m.id);
             }
             assert!(!m.clauses.is_empty(), "{} cites no policy clause", m.id);
@@ -109,10 +114,19 @@ mod tests {
     #[test]
     fn finding_ids_are_stable_and_distinct() {
         let a = finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "dev");
-        assert_eq!(a, finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "dev"));
-        assert_ne!(a, finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "prod"));
+        assert_eq!(
+            a,
+            finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "dev")
+        );
+        assert_ne!(
+            a,
+            finding_id("R01.secret-reuse", "envs/dev/.env", "DB_PASSWORD", "prod")
+        );
         // Length-prefixing keeps ("ab","c") and ("a","bc") apart.
-        assert_ne!(finding_id("r", "ab", "c", "e"), finding_id("r", "a", "bc", "e"));
+        assert_ne!(
+            finding_id("r", "ab", "c", "e"),
+            finding_id("r", "a", "bc", "e")
+        );
         assert_eq!(a.len(), 16);
     }
 }

@@ -109,3 +109,18 @@ fn non_utf8_is_decoded_lossily() {
         ]
     );
 }
+
+#[test]
+fn hash_right_after_equals_is_part_of_the_value() {
+    let text = "REDIS_PASSWORD=#x9Lq*2v\nNOTE= # only a comment\nA=b#c\n";
+    let out = run(Dotenv, text);
+    assert_eq!(out.errors, vec![]);
+    assert_eq!(
+        kv(&out),
+        vec![
+            ("REDIS_PASSWORD", "#x9Lq*2v", r(1, 16, 1, 24)),
+            ("NOTE", "", r(2, 7, 2, 7)),
+            ("A", "b#c", r(3, 3, 3, 6)),
+        ]
+    );
+}

@@ -44,9 +44,15 @@ impl Rule for ExpiredWaiver {
             let f = FindingBuilder::new(
                 Self::META.id,
                 Self::META.default_severity,
-                Location { path: w.file.clone(), region: Region::line(w.line) },
+                Location {
+                    path: w.file.clone(),
+                    region: Region::line(w.line),
+                },
             )
-            .message(format!("The waiver for {} expired on {}; the findings it covered are active again", w.rule, w.expires))
+            .message(format!(
+                "The waiver for {} expired on {}; the findings it covered are active again",
+                w.rule, w.expires
+            ))
             .id(finding_id(Self::META.id, &w.file, &w.rule, &w.expires))
             .build();
             out.push(f);

@@ -69,7 +69,11 @@ impl Rule for HardcodedSecret {
                 let id_key = s.key_path.clone().unwrap_or_else(|| s.label().to_owned());
                 let n = seen.entry(id_key.clone()).or_insert(0);
                 *n += 1;
-                let id_key = if *n > 1 { format!("{id_key}#{n}") } else { id_key };
+                let id_key = if *n > 1 {
+                    format!("{id_key}#{n}")
+                } else {
+                    id_key
+                };
                 let where_ = match &file.env {
                     Some(e) => format!("in {} ({} tier)", e.name, e.tier),
                     None => "in a shared file".to_owned(),
@@ -80,19 +84,34 @@ impl Rule for HardcodedSecret {
                     s.detector_name.to_owned()
                 };
                 let message = if s.weak_default {
-                    format!("{} has a weak default credential ({}) in production", s.display_key(), s.preview)
+                    format!(
+                        "{} has a weak default credential ({}) in production",
+                        s.display_key(),
+                        s.preview
+                    )
                 } else if s.key.is_some() {
-                    format!("{} holds a hard-coded {what} ({}) {where_}", s.display_key(), s.preview)
+                    format!(
+                        "{} holds a hard-coded {what} ({}) {where_}",
+                        s.display_key(),
+                        s.preview
+                    )
                 } else {
                     format!("Hard-coded {what} ({}) {where_}", s.preview)
                 };
                 let mut b = FindingBuilder::new(
                     Self::META.id,
                     severity,
-                    Location { path: file.path.clone(), region: s.region },
+                    Location {
+                        path: file.path.clone(),
+                        region: s.region,
+                    },
                 )
                 .message(message)
-                .confidence(if s.weak_default { Confidence::Medium } else { Confidence::High })
+                .confidence(if s.weak_default {
+                    Confidence::Medium
+                } else {
+                    Confidence::High
+                })
                 .id(finding_id(Self::META.id, &file.path, &id_key, env_name));
                 if let Some(e) = &file.env {
                     b = b.environment(e.name.clone());

@@ -105,7 +105,10 @@ impl Rule for SecretReuse {
             let mut b = FindingBuilder::new(
                 Self::META.id,
                 Self::META.default_severity,
-                Location { path: primary.path.to_owned(), region: primary.secret.region },
+                Location {
+                    path: primary.path.to_owned(),
+                    region: primary.secret.region,
+                },
             )
             .message(message)
             .environment(env_name)
@@ -118,7 +121,13 @@ impl Rule for SecretReuse {
                     Some((e, _)) => format!("same value in {e}"),
                     None => "same value in shared file".to_owned(),
                 };
-                b = b.related(where_, Location { path: o.path.to_owned(), region: o.secret.region });
+                b = b.related(
+                    where_,
+                    Location {
+                        path: o.path.to_owned(),
+                        region: o.secret.region,
+                    },
+                );
             }
             out.push(b.build());
         }

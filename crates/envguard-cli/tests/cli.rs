@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `envguard` binary on the bundled example and on
 //! temporary trees.
 
+#![allow(clippy::unwrap_used)]
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -380,4 +382,36 @@ fn list(dir: &Path) -> Vec<String> {
     }
     v.sort();
     v
+}
+
+#[test]
+fn example_sarif_validates_against_the_sarif_2_1_0_schema() {
+    let root = repo_root();
+    let out = envguard(&["check", EXAMPLE, "--format", "sarif"], &root);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema_text = std::fs::read_to_string(
+        root.join("crates/envguard-report/tests/data/sarif-schema-2.1.0.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "R01.secret-reuse"));
+    for r in results {
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(
+            !uri.starts_with('/') && !uri.contains("examples/"),
+            "uri not relative to the scanned root: {uri}"
+        );
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
 }

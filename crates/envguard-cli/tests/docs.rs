@@ -2,6 +2,8 @@
 //! it is stale. Regenerate with `cargo run -p envguard-cli -- rules --write-docs docs/rules`
 //! (or run this test with `UPDATE_DOCS=1`).
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 fn docs_dir() -> PathBuf {

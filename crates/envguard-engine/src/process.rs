@@ -110,7 +110,7 @@ pub(crate) fn process_file(
 
     let env = env.or_else(|| env_from_hints(&hints, inventory));
     let ignores = find_inline_ignores(bytes, &mut lines);
-    secrets.sort_by(|a, b| a.region.cmp(&b.region));
+    secrets.sort_by_key(|s| s.region);
     FileOutcome {
         facts: FileFacts {
             path: path.to_owned(),

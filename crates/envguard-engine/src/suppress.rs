@@ -197,9 +197,7 @@ impl Suppressor<'_> {
                 let line = f.location.region.start_line;
                 let hit = ignores.iter().find(|i| {
                     (i.line == line || i.line + 1 == line)
-                        && i.rules
-                            .as_ref()
-                            .is_none_or(|rs| rs.iter().any(|r| *r == f.rule_id))
+                        && i.rules.as_ref().is_none_or(|rs| rs.contains(&f.rule_id))
                 });
                 if let Some(i) = hit {
                     f.suppression = Some(Suppression {

@@ -102,6 +102,7 @@ fn build(text: &str, root: &Value<'_>, lines: &mut LineMap<'_>) -> Tree {
                         key,
                         merge: false,
                         value: child,
+                        key_region: envguard_model::Region::default(),
                     });
                     pending.push((&prop.value, child));
                 }

@@ -24,6 +24,9 @@ mod text;
 mod toml_fmt;
 mod tree;
 mod yaml;
+mod yaml_doc;
+
+pub use yaml_doc::{parse_yaml, Yaml, YamlDocs};
 
 use envguard_model::{EnvHint, Extraction, Fact, Format, ParseIssue, Region, ValueOrigin};
 

@@ -127,6 +127,7 @@ fn table<'a, 'i>(
             key: key.get_ref().to_string(),
             merge: false,
             value: child,
+            key_region: envguard_model::Region::default(),
         });
         pending.push((Item::Value(value), child));
     }

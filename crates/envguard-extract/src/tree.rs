@@ -53,6 +53,8 @@ pub(crate) struct Entry {
     /// A YAML merge key (`<<`).
     pub merge: bool,
     pub value: NodeId,
+    /// Where the key is written (kept YAML trees only; default elsewhere).
+    pub key_region: Region,
 }
 
 #[derive(Default)]

@@ -19,8 +19,17 @@ use std::collections::HashMap;
 
 pub(crate) fn extract(text: &str) -> Extraction {
     let mut sink = Sink::default();
-    parse(text, &mut sink);
+    parse(text, &mut sink, None);
     sink.finish()
+}
+
+/// Parses every document into a tree that is kept (with key regions) instead
+/// of walked into facts: for readers that need the structure (pipelines).
+pub(crate) fn documents(text: &str) -> (Vec<Tree>, Vec<envguard_model::ParseIssue>) {
+    let mut sink = Sink::default();
+    let mut keep = Vec::new();
+    parse(text, &mut sink, Some(&mut keep));
+    (keep, sink.finish().errors)
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -41,7 +50,7 @@ struct Open {
     node: NodeId,
     /// For a mapping: the key read, waiting for its value. `Some(None)`: a key
     /// that cannot be a path segment (complex key), whose value is dropped.
-    pending_key: Option<Option<(String, bool)>>,
+    pending_key: Option<Option<(String, bool, Region)>>,
 }
 
 struct Builder<'a> {
@@ -55,12 +64,16 @@ struct Builder<'a> {
     lines: Option<LineMap<'a>>,
     /// (character index, byte offset) of the last character-to-byte lookup.
     cursor: (usize, usize),
+    /// When set, finished documents are kept here instead of walked, and keys
+    /// get their regions.
+    keep: Option<&'a mut Vec<Tree>>,
 }
 
 /// Builds one document's tree at a time (anchors do not cross documents) and
 /// walks it at the document's end, or where an error stops the parser.
-fn parse(text: &str, sink: &mut Sink) {
+fn parse<'a>(text: &'a str, sink: &mut Sink, keep: Option<&'a mut Vec<Tree>>) {
     let mut b = Builder {
+        keep,
         end: end_of(text),
         text,
         cursor: (0, 0),
@@ -128,7 +141,13 @@ impl<'a> Builder<'a> {
 
     /// Walks the document built so far and starts afresh.
     fn flush(&mut self, sink: &mut Sink) {
-        tree::walk(&self.tree, sink);
+        if let Some(keep) = self.keep.as_deref_mut() {
+            if !self.tree.roots.is_empty() {
+                keep.push(std::mem::take(&mut self.tree));
+            }
+        } else {
+            tree::walk(&self.tree, sink);
+        }
         self.tree.nodes.clear();
         self.tree.roots.clear();
         self.anchors.clear();
@@ -154,7 +173,7 @@ impl<'a> Builder<'a> {
 
     /// Hangs a new node under the open container (or makes it a document root).
     /// `key` is the node's text when it is a scalar usable as a key.
-    fn attach(&mut self, id: NodeId, key: Option<(String, bool)>) {
+    fn attach(&mut self, id: NodeId, key: Option<(String, bool, Region)>) {
         let Some(open) = self.stack.last_mut() else {
             self.tree.roots.push(id);
             return;
@@ -163,10 +182,11 @@ impl<'a> Builder<'a> {
             Some(Node::Seq(items)) => items.push(id),
             Some(Node::Map(entries)) => match open.pending_key.take() {
                 None => open.pending_key = Some(key),
-                Some(Some((key, merge))) => entries.push(Entry {
+                Some(Some((key, merge, key_region))) => entries.push(Entry {
                     key,
                     merge,
                     value: id,
+                    key_region,
                 }),
                 Some(None) => {}
             },
@@ -199,7 +219,12 @@ impl<'a> Builder<'a> {
             if anchor != 0 {
                 self.anchors.insert(anchor, id);
             }
-            self.attach(id, Some((value.into_owned(), merge)));
+            let key_region = if self.keep.is_some() {
+                self.region(span, style, anchor != 0 || tag.is_some())
+            } else {
+                Region::default()
+            };
+            self.attach(id, Some((value.into_owned(), merge, key_region)));
             return;
         }
         let local_tag = tag.is_some_and(|t| !t.is_yaml_core_schema());
@@ -242,7 +267,7 @@ impl<'a> Builder<'a> {
             sink.issue("alias refers to an enclosing node (recursive alias)", at);
         }
         let key = match target.and_then(|t| self.tree.nodes.get(t)) {
-            Some(Node::Scalar(s)) => Some((s.text.clone(), false)),
+            Some(Node::Scalar(s)) => Some((s.text.clone(), false, at)),
             _ => None,
         };
         let node = match target {

@@ -2,7 +2,9 @@ use serde::{Deserialize, Serialize};
 
 /// A region of a text file. Lines and columns are 1-based; columns count Unicode
 /// code points (SARIF `columnKind: unicodeCodePoints`); `end_column` is exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Region {
     pub start_line: u32,
     pub start_column: u32,

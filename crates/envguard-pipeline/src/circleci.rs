@@ -1,0 +1,149 @@
+//! CircleCI (`.circleci/config.yml`): workflows, branch and tag filters,
+//! `approval` jobs and contexts.
+
+use crate::target::{infer_target_from_text, job_name_target};
+use crate::{is_test_command, is_test_name, mutable_image_refs, Job, Pipeline, Resolver, SecretRef, Target, Trigger, TriggerKind};
+use envguard_extract::Yaml;
+use envguard_model::Region;
+
+pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<Pipeline> {
+    let defs = root.get("jobs");
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut approvals: Vec<String> = Vec::new();
+    for (_, _, wf) in root.get("workflows").map(|w| w.entries()).unwrap_or_default() {
+        for item in wf.get("jobs").map(|j| j.items()).unwrap_or_default() {
+            let (job_ref, region, params) = if let (Some(s), Some(r)) = (item.as_str(), item.region()) {
+                (s, r, None)
+            } else if let Some((k, r, v)) = item.entries().into_iter().next() {
+                (k, r, Some(v))
+            } else {
+                continue;
+            };
+            let id = params.and_then(|p| p.get("name")).and_then(|n| n.as_str()).unwrap_or(job_ref).to_owned();
+            if params.and_then(|p| p.get("type")).and_then(|t| t.as_str()) == Some("approval") {
+                approvals.push(id);
+                continue;
+            }
+            let needs = params.and_then(|p| p.get("requires")).map(|r| r.strings().into_iter().map(|s| s.0.to_owned()).collect()).unwrap_or_default();
+            let triggers = Some(filters(params.and_then(|p| p.get("filters")), region));
+            let mut secrets = Vec::new();
+            for (ctx, r) in params.and_then(|p| p.get("context")).map(|c| c.strings()).unwrap_or_default() {
+                secrets.push(SecretRef { name: ctx.to_owned(), region: r, scope: "context" });
+            }
+            let mut runs_tests = is_test_name(&id);
+            let mut artifacts = Vec::new();
+            let mut target: Option<Target> = None;
+            let def = defs.and_then(|d| d.get(job_ref));
+            for step in def.and_then(|d| d.get("steps")).map(|s| s.items()).unwrap_or_default() {
+                let run = step.get("run").map(|r| r.get("command").unwrap_or(r));
+                if let Some((cmd, r)) = run.and_then(|c| Some((c.as_str()?, c.region()?))) {
+                    if is_test_command(cmd) {
+                        runs_tests = true;
+                    }
+                    if let Some(t) = infer_target_from_text(cmd, r, resolve) {
+                        if target.as_ref().is_none_or(|b| t.tier > b.tier) {
+                            target = Some(t);
+                        }
+                    }
+                    for (a, b) in mutable_image_refs(cmd) {
+                        artifacts.push((cmd[a..b].to_owned(), r));
+                    }
+                }
+            }
+            let target = target
+                .or_else(|| job_name_target(&id, region, resolve))
+                .or_else(|| secrets.iter().find_map(|s| context_target(&s.name, s.region, resolve)));
+            jobs.push(Job {
+                id,
+                name: None,
+                region,
+                needs,
+                environment: None,
+                target,
+                secrets,
+                secrets_inherit: None,
+                uses: None,
+                triggers,
+                manual_approval: false,
+                checks_out_pr_head: None,
+                runs_tests,
+                artifacts,
+            });
+        }
+    }
+    // A job behind an approval job (directly or through its requirements) is manually gated.
+    let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
+    for i in 0..jobs.len() {
+        let mut seen: Vec<String> = Vec::new();
+        let mut todo = jobs[i].needs.clone();
+        let mut gated = false;
+        while let Some(n) = todo.pop() {
+            if approvals.contains(&n) {
+                gated = true;
+                break;
+            }
+            if seen.contains(&n) {
+                continue;
+            }
+            seen.push(n.clone());
+            if let Some(j) = ids.iter().position(|x| *x == n) {
+                todo.extend(jobs[j].needs.clone());
+            }
+        }
+        jobs[i].manual_approval = gated;
+    }
+    let triggers = vec![Trigger {
+        kind: TriggerKind::Push { branches: Vec::new(), all_branches: true, tags: Vec::new(), all_tags: false },
+        region: root.first_region().unwrap_or_default(),
+    }];
+    Some(Pipeline { path: path.to_owned(), system: crate::CiSystem::Circleci, name: path.to_owned(), triggers, jobs })
+}
+
+/// CircleCI runs a job for every branch and no tag unless filters say otherwise.
+fn filters(f: Option<Yaml<'_>>, region: Region) -> Vec<Trigger> {
+    let list = |y: Option<Yaml<'_>>| y.map(|v| v.strings().into_iter().map(|s| s.0.to_owned()).collect::<Vec<_>>()).unwrap_or_default();
+    let branches = f.and_then(|f| f.get("branches"));
+    let tags = f.and_then(|f| f.get("tags"));
+    let b_only = list(branches.and_then(|b| b.get("only")));
+    let b_ignore = list(branches.and_then(|b| b.get("ignore")));
+    let t_only = list(tags.and_then(|t| t.get("only")));
+    let no_branches = b_ignore.iter().any(|i| i == "/.*/");
+    let kind = TriggerKind::Push {
+        all_branches: b_only.is_empty() && !no_branches,
+        branches: if no_branches { Vec::new() } else { b_only },
+        all_tags: false,
+        tags: t_only,
+    };
+    vec![Trigger { kind, region }]
+}
+
+/// A context named for an environment (`prod-secrets`, `aws-production`).
+fn context_target(ctx: &str, region: Region, resolve: Resolver<'_>) -> Option<Target> {
+    ctx.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter_map(|t| resolve(&t.to_ascii_lowercase()))
+        .max_by_key(|r| r.1)
+        .map(|(env, tier)| Target { env, tier, evidence: format!("context `{ctx}`"), region, declared: false })
+}
+
+#[cfg(test)]
+mod tests {
+    use envguard_model::Tier;
+
+    fn resolve(s: &str) -> Option<(String, Tier)> {
+        match s {
+            "production" | "prod" => Some(("prod".into(), Tier::Prod)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn approvals_filters_and_contexts() {
+        let text = "version: 2.1\njobs:\n  test:\n    steps: [checkout, {run: npm test}]\n  deploy:\n    steps:\n      - run:\n          command: ./deploy.sh production\nworkflows:\n  release:\n    jobs:\n      - test\n      - hold:\n          type: approval\n          requires: [test]\n      - deploy:\n          requires: [hold]\n          context: [prod-secrets]\n          filters:\n            branches:\n              ignore: /.*/\n            tags:\n              only: /^v.*/\n";
+        let p = crate::parse(".circleci/config.yml", crate::CiSystem::Circleci, text.as_bytes(), &resolve).pipeline.unwrap();
+        let d = p.job("deploy").unwrap();
+        assert!(d.manual_approval);
+        assert_eq!(d.target.as_ref().unwrap().env, "prod");
+        assert_eq!(p.job_triggers(d)[0].label(), "tag /^v.*/");
+        assert!(p.job("test").unwrap().runs_tests);
+    }
+}

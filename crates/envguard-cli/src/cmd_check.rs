@@ -29,6 +29,9 @@ pub struct CheckArgs {
     /// Waiver file [default: PATH/envguard-waivers.toml when present].
     #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
+    /// Environment protection rules: the JSON of `gh api repos/OWNER/REPO/environments`.
+    #[arg(long, value_name = "FILE")]
+    ci_settings: Option<PathBuf>,
     /// Suppress the findings recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -87,6 +90,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         }
         None => None,
     };
+    let ci_settings = load_ci_settings(root, args.ci_settings.as_deref(), &inventory)?;
     let fingerprinter = Fingerprinter::from_env_or_random();
     let progress = Progress::default();
     let options = CheckOptions {
@@ -98,6 +102,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         waivers: waivers.as_ref(),
         baseline: baseline.as_ref(),
         fingerprinter: &fingerprinter,
+        ci_settings: ci_settings.as_ref(),
         progress: Some(&progress),
     };
 
@@ -171,7 +176,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     Ok(if failing { 1 } else { 0 })
 }
 
-fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {
+pub(crate) fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {
     let candidate = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => Some(root.join("envguard.toml")).filter(|p| root.is_dir() && p.is_file()),
@@ -182,6 +187,25 @@ fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     Inventory::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// `--ci-settings FILE`, else the inventory's `[ci] settings` (relative to the root).
+pub(crate) fn load_ci_settings(
+    root: &Path,
+    explicit: Option<&Path>,
+    inventory: &Inventory,
+) -> Result<Option<envguard_pipeline::CiSettings>> {
+    let path = match (explicit, &inventory.ci_settings) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(rel)) => root.join(rel),
+        (None, None) => return Ok(None),
+    };
+    let path = path.as_path();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    envguard_pipeline::CiSettings::parse(&text)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {

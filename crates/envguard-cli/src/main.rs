@@ -4,6 +4,7 @@
 
 mod cmd_check;
 mod cmd_init;
+mod cmd_pipeline;
 mod cmd_rules;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Check(cmd_check::CheckArgs),
     /// Write the environments inferred from the tree's names as an envguard.toml to review.
     Init(cmd_init::InitArgs),
+    /// Print the CI/CD pipeline model: workflow × job × trigger × target environment × secrets × gate.
+    Pipeline(cmd_pipeline::PipelineArgs),
     /// List the rules, or write their documentation pages.
     Rules(cmd_rules::RulesArgs),
 }
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => cmd_check::run(args),
         Command::Init(args) => cmd_init::run(args),
+        Command::Pipeline(args) => cmd_pipeline::run(args),
         Command::Rules(args) => cmd_rules::run(args),
     };
     match outcome {

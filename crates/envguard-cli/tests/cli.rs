@@ -415,3 +415,101 @@ fn example_sarif_validates_against_the_sarif_2_1_0_schema() {
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
     }
 }
+
+#[test]
+fn release_workflow_needs_settings_to_prove_its_approval() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let release =
+        std::fs::read_to_string(root.join(EXAMPLE).join(".github/workflows/release.yml")).unwrap();
+    write(dir.path(), ".github/workflows/release.yml", &release);
+    let out = envguard(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail the default --fail-on error"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &report["findings"].as_array().unwrap()[0];
+    assert_eq!(f["rule_id"], "R05.prod-deploy-ungated");
+    assert_eq!(f["severity"], "warning");
+    assert!(f["message"].as_str().unwrap().contains("--ci-settings"));
+    let settings = root.join(EXAMPLE).join("ci/github-environments.json");
+    let out = envguard(
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--ci-settings",
+            settings.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
+}
+
+#[test]
+fn gitlab_and_circleci_prod_deploys_without_gates() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "stages: [test, deploy]\nunit:\n  stage: test\n  script: [make test]\ndeploy_prod:\n  stage: deploy\n  environment: production\n  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\"\n  script:\n    - ./deploy.sh production\n\
+         review:\n  stage: test\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n  script:\n    - ./run-review.sh $PROD_DB_PASSWORD\n",
+    );
+    write(
+        dir.path(),
+        ".circleci/config.yml",
+        "version: 2.1\njobs:\n  deploy:\n    steps:\n      - run: ./deploy.sh production\nworkflows:\n  main:\n    jobs:\n      - deploy:\n          filters:\n            branches:\n              only: main\n",
+    );
+    let out = envguard(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule_id"].as_str().unwrap(),
+                f["location"]["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    got.sort();
+    got.dedup();
+    assert_eq!(
+        got,
+        vec![
+            "R01.prod-secret-in-nonprod-job .gitlab-ci.yml",
+            "R05.main-to-prod .circleci/config.yml",
+            "R05.main-to-prod .gitlab-ci.yml",
+            "R05.no-gate-on-failure .circleci/config.yml",
+            "R05.prod-deploy-ungated .circleci/config.yml",
+            "R05.prod-deploy-ungated .gitlab-ci.yml",
+        ]
+    );
+}
+
+#[test]
+fn pipeline_command_prints_the_model() {
+    let root = repo_root();
+    let out = envguard(&["pipeline", EXAMPLE, "--format", "json"], &root);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deploy = doc["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["workflow"] == ".github/workflows/release.yml" && j["job"] == "deploy")
+        .unwrap();
+    assert_eq!(deploy["target"], "prod (prod)");
+    assert_eq!(
+        deploy["approval"],
+        "environment production (required reviewers)"
+    );
+    assert_eq!(deploy["needs_tests"], true);
+}

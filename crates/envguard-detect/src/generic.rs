@@ -39,6 +39,7 @@ fn is_secret_word(seg: &[u8]) -> bool {
             b"password"
                 | b"passwd"
                 | b"pwd"
+                | b"pw"
                 | b"pass"
                 | b"passphrase"
                 | b"passcode"
@@ -498,7 +499,10 @@ pub(crate) fn judge_value(
     if v.chars().any(|c| c.is_whitespace() || c.is_control()) || is_word_path(v) {
         return None;
     }
-    if ctx == ValueContext::UnquotedText && is_code_like(v, next) {
+    if ctx == ValueContext::UnquotedText && (is_code_like(v, next) || is_code_reference(v)) {
+        return None;
+    }
+    if is_natural_word(v) || is_resource_name(v) || is_encoded_non_secret(v) {
         return None;
     }
     if v.len() < 8 || is_wordish(v) || char_classes(v) < 2 {
@@ -519,9 +523,132 @@ pub(crate) fn judge_value(
     Some((SecretKind::Secret, confidence))
 }
 
+/// Unquoted code that reads a value rather than writing one: `@user.api_token`,
+/// `self.secret_string`, `config.auth.token`, a regex literal `/…/i`.
+fn is_code_reference(v: &str) -> bool {
+    if v.starts_with('/') {
+        return true;
+    }
+    // JSONPath (`$.a.b`, `$$.Task.Token`): a reference into a document.
+    if v.starts_with("$.") || v.starts_with("$$.") {
+        return true;
+    }
+    let body = v
+        .trim_start_matches(['@', '$', '&', '*'])
+        .trim_end_matches(['!', '?']);
+    let mut parts = body.split('.');
+    let ident = |p: &str| {
+        let mut cs = p.chars();
+        cs.next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let first_ok = parts.next().is_some_and(ident);
+    let rest: Vec<&str> = parts.collect();
+    first_ok
+        && (!rest.is_empty() && rest.iter().all(|p| ident(p.trim_end_matches("()")))
+            || v.starts_with('@'))
+}
+
+/// A word of natural language (`Contraseña`, `Mot-de-passe`): letters only,
+/// with at least one outside ASCII. Passwords people choose like that are weak
+/// defaults at best; in locale files they are translations.
+fn is_natural_word(v: &str) -> bool {
+    !v.is_ascii()
+        && v.chars()
+            .all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == ' ')
+}
+
+/// A resource name or reference in kebab, dotted or slashed lower case:
+/// `web-ns/basic-auth-users`, `auth0-client-id`, `my-app.db-credentials`.
+/// Needs two or more segments of three letters or more.
+fn is_resource_name(v: &str) -> bool {
+    if !v.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'/' | b'.' | b'_')
+    }) {
+        return false;
+    }
+    let segs: Vec<&str> = v
+        .split(['-', '/', '.', '_'])
+        .filter(|s| !s.is_empty())
+        .collect();
+    if segs.len() < 2 {
+        return false;
+    }
+    let wordy = segs
+        .iter()
+        .filter(|s| s.len() >= 3 && s.bytes().filter(|b| b.is_ascii_digit()).count() <= 1)
+        .count();
+    wordy >= 2 && wordy * 2 >= segs.len()
+}
+
+/// Base64 of something that is not a secret: a placeholder or dictionary
+/// default (`YWRtaW4=` is `admin`), or a certificate or public key.
+fn is_encoded_non_secret(v: &str) -> bool {
+    use base64::Engine as _;
+    if v.len() < 8
+        || v.len() % 4 != 0
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return false;
+    }
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(v) else {
+        return false;
+    };
+    let Ok(d) = std::str::from_utf8(&raw) else {
+        return false;
+    };
+    let d = d.trim();
+    is_placeholder(d)
+        || is_weak_default(d)
+        || d.starts_with("-----BEGIN CERTIFICATE")
+        || d.contains("PUBLIC KEY-----")
+        || d.starts_with("ssh-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_that_are_not_secrets() {
+        for v in [
+            "@user.api_token",
+            "self.secret_string",
+            "config.auth.token",
+            "/\\s?auto?\\s?/i",
+            "user.issue_reset!",
+            "$$.Task.Token",
+        ] {
+            assert!(is_code_reference(v), "{v}");
+        }
+        for v in ["Xq7tRw2pLm9ZkVb", "abc.def9GH!x"] {
+            assert!(!is_code_reference(v), "{v}");
+        }
+        assert!(is_natural_word("Contraseña"));
+        assert!(!is_natural_word("Zt4#q9LmW2x!pR7v"));
+        for v in [
+            "web-ns/basic-auth2-users",
+            "auth0-client-id",
+            "my-app.db-credentials",
+        ] {
+            assert!(is_resource_name(v), "{v}");
+        }
+        for v in [
+            "x9k2-qq8f-7hv3",
+            "c116f6ca9f885ccf77de2c106b631f61",
+            "k3jd9-x",
+        ] {
+            assert!(!is_resource_name(v), "{v}");
+        }
+        assert!(is_encoded_non_secret("YWRtaW4="));
+        assert!(is_encoded_non_secret(
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM="
+        ));
+        assert!(!is_encoded_non_secret("WnQ0I3E5TG1XMnghcFI3dg=="));
+    }
 
     #[test]
     fn key_names() {

@@ -70,6 +70,8 @@ const REF_PREFIXES: &[&str] = &[
     "op://",
     "sops:",
     "enc[",
+    "ej[",
+    "encrypted:",
     "enc(",
     "{cipher}",
     "$ansible_vault",

@@ -505,6 +505,21 @@ impl Detector {
             return;
         }
         *last_ident = is;
+        // What precedes the identifier says whether it is a key at all:
+        // `arn:aws:secretsmanager:…:secret:name` (a segment of an ARN, URN or
+        // path) and `${PASSWORD:+x}` (a shell expansion) are not assignments;
+        // `"\nDB_PASSWORD=…"`: the `n` belongs to an escape, not to the key.
+        let before = |k: usize| {
+            if is >= k {
+                text.get(is - k).copied()
+            } else {
+                None
+            }
+        };
+        if before(1) == Some(b':') || (before(1) == Some(b'{') && before(2) == Some(b'$')) {
+            return;
+        }
+        let escaped = before(1) == Some(b'\\');
         let mut ie = h.end;
         while ie < text.len() && is_key_byte(text[ie]) {
             ie += 1;
@@ -543,7 +558,7 @@ impl Detector {
             }
         }
         let le = memchr::memchr(b'\n', &text[ie..]).map_or(text.len(), |p| ie + p);
-        let mut ks = is;
+        let mut ks = if escaped { is + 1 } else { is };
         while ks < ie && matches!(text[ks], b'-' | b'.') {
             ks += 1;
         }
@@ -592,6 +607,16 @@ impl Detector {
         if skip > 0 {
             vs += skip;
             value = &value[skip..];
+        }
+        // `password2 = 'password2'`, `NextToken: NextToken}`: the value names the key.
+        let bare = value.trim_end_matches(['}', ']', ')', ',', ';', '"', '\'']);
+        if bare.eq_ignore_ascii_case(key)
+            || key
+                .to_ascii_lowercase()
+                .ends_with(&bare.to_ascii_lowercase())
+                && bare.len() >= 4
+        {
+            return;
         }
         let ctx = if quoted {
             ValueContext::Literal

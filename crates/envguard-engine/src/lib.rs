@@ -3,11 +3,13 @@
 //! baselines. Returns one [`ScanResult`] for the reporters.
 
 mod init;
+mod pipelines;
 mod process;
 mod suppress;
 mod walk;
 
 pub use init::infer_inventory;
+pub use pipelines::collect_pipelines;
 pub use suppress::{Baseline, BaselineEntry, WaiverError, WaiverFile};
 pub use walk::{check, CheckOptions, Progress};
 

@@ -5,7 +5,8 @@ use envguard_detect::{
     normalize_secret, redacted_preview, Detector, Fingerprinter, SecretKind, SecretMatch,
 };
 use envguard_model::{
-    Diagnostic, DiagnosticKind, EnvAttribution, Fact, Inventory, LineIndex, Region, ValueOrigin,
+    Diagnostic, DiagnosticKind, EnvAttribution, Fact, Format, Inventory, LineIndex, Region,
+    ValueOrigin,
 };
 use envguard_rules::{FileFacts, SecretOccurrence};
 use memchr::memmem;
@@ -23,6 +24,8 @@ pub(crate) struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
     pub ignores: Vec<InlineIgnore>,
     pub parsed: bool,
+    /// The CI/CD pipeline, when the file is one.
+    pub pipeline: Option<envguard_pipeline::Pipeline>,
     /// Size of the file, filled in by the walk.
     pub bytes: u64,
 }
@@ -56,14 +59,19 @@ pub(crate) fn process_file(
         let extraction = envguard_extract::extract(format, bytes);
         for fact in &extraction.facts {
             fact_lines.push((fact.region.start_line, fact.region.end_line));
-            // The full key path goes to the detector: a JSON key may itself hold
-            // dots (`"aws.secret.access.key"`), and provider rules gated on the
-            // key name (AWS secret keys) need all of it.
-            if let Some(m) = detector.classify_value(Some(&fact.key), &fact.value) {
+            // The key's own name (a JSON key may hold dots: `aws.secret.access.key`),
+            // not its parents: `shared_secret_kms.statement.0.sid` is a `sid`.
+            if let Some(m) = detector.classify_value(Some(fact.name()), &fact.value) {
                 secrets.push(occurrence_from_fact(fact, &m, fingerprinter));
             }
         }
-        for issue in &extraction.errors {
+        // A template (Helm `templates/`, ERB, `${…}`-templated JSON) is not YAML
+        // or JSON until rendered: its parse errors say nothing; its text is scanned.
+        let template = matches!(format, Format::Yaml | Format::Json)
+            && [&b"{{"[..], b"${", b"<%"]
+                .iter()
+                .any(|m| memmem::find(bytes, m).is_some());
+        for issue in extraction.errors.iter().filter(|_| !template) {
             diagnostics.push(Diagnostic {
                 kind: DiagnosticKind::ParseError,
                 path: path.to_owned(),
@@ -108,7 +116,20 @@ pub(crate) fn process_file(
         }
     }
 
-    let env = env.or_else(|| env_from_hints(&hints, inventory));
+    let pipeline = envguard_pipeline::CiSystem::of_path(path).and_then(|system| {
+        let resolve = |name: &str| inventory.resolve_name(name);
+        // Parse problems of the file were reported by the YAML extractor already.
+        envguard_pipeline::parse(path, system, bytes, &resolve).pipeline
+    });
+    // A CI file names many environments (`environment: production`, `stage: test`):
+    // its jobs are judged one by one by the pipeline rules, the file belongs to none.
+    let env = env.or_else(|| {
+        if pipeline.is_some() {
+            None
+        } else {
+            env_from_hints(&hints, inventory)
+        }
+    });
     let ignores = find_inline_ignores(bytes, &mut lines);
     secrets.sort_by_key(|s| s.region);
     FileOutcome {
@@ -121,6 +142,7 @@ pub(crate) fn process_file(
         diagnostics,
         ignores,
         parsed,
+        pipeline,
         bytes: bytes.len() as u64,
     }
 }
@@ -216,6 +238,21 @@ fn find_inline_ignores<'a>(
 ) -> Vec<InlineIgnore> {
     const MARK: &[u8] = b"envguard: ignore";
     let mut out = Vec::new();
+    // The allow comments of gitleaks and detect-secrets say "not a secret" too.
+    for mark in [&b"gitleaks:allow"[..], b"pragma: allowlist secret"] {
+        for at in memmem::find_iter(bytes, mark) {
+            let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
+            let (line, _) = idx.position(at);
+            let rules = vec![
+                "R01.hardcoded-secret".to_owned(),
+                "R01.secret-reuse".to_owned(),
+            ];
+            out.push(InlineIgnore {
+                line,
+                rules: Some(rules),
+            });
+        }
+    }
     for at in memmem::find_iter(bytes, MARK) {
         let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
         let (line, _) = idx.position(at);

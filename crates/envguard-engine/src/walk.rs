@@ -36,6 +36,8 @@ pub struct CheckOptions<'a> {
     pub waivers: Option<&'a WaiverFile>,
     pub baseline: Option<&'a Baseline>,
     pub fingerprinter: &'a Fingerprinter,
+    /// Environment protection rules (`--ci-settings`).
+    pub ci_settings: Option<&'a envguard_pipeline::CiSettings>,
     pub progress: Option<&'a Progress>,
 }
 
@@ -170,6 +172,7 @@ struct Assembly {
     files: Vec<FileFacts>,
     diagnostics: Vec<Diagnostic>,
     inline: HashMap<String, Vec<InlineIgnore>>,
+    pipelines: Vec<envguard_pipeline::Pipeline>,
     stats: ScanStats,
 }
 
@@ -184,6 +187,7 @@ impl Assembly {
                     self.stats.files_parsed += 1;
                 }
                 self.diagnostics.extend(outcome.diagnostics);
+                self.pipelines.extend(outcome.pipeline);
                 if !outcome.ignores.is_empty() {
                     self.inline
                         .insert(outcome.facts.path.clone(), outcome.ignores);
@@ -200,11 +204,14 @@ impl Assembly {
 
     fn finish(mut self, opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.pipelines.sort_by(|a, b| a.path.cmp(&b.path));
         let today = today_utc();
         let expired = opts.waivers.map(|w| w.expired(today)).unwrap_or_default();
         let ctx = Context {
             inventory: opts.inventory,
             files: &self.files,
+            pipelines: &self.pipelines,
+            ci_settings: opts.ci_settings,
             expired_waivers: &expired,
         };
         let rules = envguard_rules::registry();

@@ -110,8 +110,10 @@ impl<'a> Parser<'a> {
         self.skip_blanks();
         match self.peek() {
             Some(b'=') => self.pos += 1,
-            None | Some(b'\n') | Some(b'#') | Some(b'\r') if exported => {
-                // `export KEY` alone: valid shell, assigns nothing.
+            None | Some(b'\n') | Some(b'#') | Some(b'\r') => {
+                // `export KEY`, or `KEY` alone (Docker `--env-file`, kustomize
+                // env files): passes the variable through, assigns nothing.
+                let _ = exported;
                 return self.next_line();
             }
             _ => {

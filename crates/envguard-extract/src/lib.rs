@@ -107,11 +107,25 @@ impl Sink {
         region: Region,
         origin: ValueOrigin,
     ) {
+        let name_start = key.rfind('.').map_or(0, |i| i + 1);
+        self.fact_named(key, name_start, value, region, origin);
+    }
+
+    /// A fact whose key name starts at `name_start` in `key`.
+    pub(crate) fn fact_named(
+        &mut self,
+        key: String,
+        name_start: usize,
+        value: String,
+        region: Region,
+        origin: ValueOrigin,
+    ) {
         if origin == ValueOrigin::Plain && is_env_key(&key) && is_hint_value(&value) {
             self.hint(value.clone(), key.clone(), region);
         }
         self.out.facts.push(Fact {
             key,
+            name_start,
             value,
             region,
             origin,

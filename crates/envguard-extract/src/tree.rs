@@ -117,6 +117,9 @@ enum Mode {
 struct Frame {
     node: NodeId,
     path: String,
+    /// Byte offset in `path` where the key's own name begins (a JSON key may
+    /// itself hold dots: `"aws.secret.access.key"`).
+    name_start: usize,
     depth: usize,
     mode: Mode,
     /// Where the alias that led here is written, when one did.
@@ -138,6 +141,7 @@ pub(crate) fn walk(tree: &Tree, sink: &mut Sink) {
         w.stack.push(Frame {
             node: *root,
             path: String::new(),
+            name_start: 0,
             depth: 0,
             mode: Mode::Normal,
             alias: None,
@@ -168,9 +172,17 @@ impl Walker<'_, '_> {
     }
 
     fn child(&mut self, parent: &Frame, node: NodeId, path: String, mode: Mode) {
+        let name_start = if path == parent.path {
+            parent.name_start
+        } else if parent.path.is_empty() {
+            0
+        } else {
+            (parent.path.len() + 1).min(path.len())
+        };
         self.children.push(Frame {
             node,
             path,
+            name_start,
             depth: parent.depth + 1,
             mode,
             alias: parent.alias,
@@ -221,11 +233,20 @@ impl Walker<'_, '_> {
             Mode::Base64 => {
                 let path = frame.path;
                 match decode_base64(&s.text) {
-                    Some(decoded) => {
-                        self.sink
-                            .fact_with(path, decoded, s.region, ValueOrigin::Base64)
-                    }
-                    None => self.sink.fact(path, s.text.clone(), s.region),
+                    Some(decoded) => self.sink.fact_named(
+                        path,
+                        frame.name_start,
+                        decoded,
+                        s.region,
+                        ValueOrigin::Base64,
+                    ),
+                    None => self.sink.fact_named(
+                        path,
+                        frame.name_start,
+                        s.text.clone(),
+                        s.region,
+                        ValueOrigin::Plain,
+                    ),
                 }
             }
             Mode::ComposeItem => {
@@ -247,8 +268,19 @@ impl Walker<'_, '_> {
                 } else {
                     s.region
                 };
+                let name_start = if frame.path.is_empty() {
+                    0
+                } else {
+                    frame.path.len() + 1
+                };
                 let path = join(&frame.path, key);
-                self.sink.fact(path, value.to_owned(), region);
+                self.sink.fact_named(
+                    path,
+                    name_start,
+                    value.to_owned(),
+                    region,
+                    ValueOrigin::Plain,
+                );
             }
             Mode::Merge(_) => {}
             Mode::Normal | Mode::SecretData | Mode::Named => {
@@ -258,7 +290,13 @@ impl Walker<'_, '_> {
                 {
                     self.sink.hint(s.text.clone(), path.clone(), s.region);
                 }
-                self.sink.fact(path, s.text.clone(), s.region);
+                self.sink.fact_named(
+                    path,
+                    frame.name_start,
+                    s.text.clone(),
+                    s.region,
+                    ValueOrigin::Plain,
+                );
             }
         }
     }

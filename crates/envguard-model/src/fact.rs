@@ -44,6 +44,11 @@ pub struct Fact {
     /// `services.web.environment.DB_PASSWORD`, `DB_PASSWORD`). Sequence
     /// items appear as their index (`env.0.value`).
     pub key: String,
+    /// Byte offset in `key` where the setting's own name begins (`key` for
+    /// `{"aws.secret.access.key": …}` under `settings` is
+    /// `settings.aws.secret.access.key` with the name starting after `settings.`).
+    #[serde(default)]
+    pub name_start: usize,
     /// The value, unquoted and unescaped (decoded when `origin` says so).
     pub value: String,
     /// Where the value is written in the file (1-based, code-point columns).
@@ -55,9 +60,13 @@ impl Fact {
     /// The last segment of the key path, the name a human would call the setting by.
     ///
     /// For a Kubernetes-style `- name: X` / `value: Y` pair the extractor already
-    /// folds the name into the key, so this is `X`.
+    /// folds the name into the key, so this is `X`. Dotted keys of flat formats
+    /// (`.properties`, dotenv) count their last segment as the name.
     pub fn name(&self) -> &str {
-        self.key.rsplit('.').next().unwrap_or(&self.key)
+        match self.key.get(self.name_start..) {
+            Some(n) if !n.is_empty() => n,
+            _ => self.key.rsplit('.').next().unwrap_or(&self.key),
+        }
     }
 }
 

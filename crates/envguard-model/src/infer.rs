@@ -120,6 +120,10 @@ fn is_config_ext(ext: &str) -> bool {
 pub fn infer_environment(path: &str) -> Option<InferredEnv> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (file, dirs) = segments.split_last()?;
+    // Documentation and test fixtures describe environments, they are not one.
+    if dirs.iter().any(|d| is_docs_dir(d) || is_fixture_dir(d)) {
+        return None;
+    }
     for (i, dir) in dirs.iter().enumerate() {
         let lower = dir.to_ascii_lowercase();
         let Some((name, tier)) = canonical(&lower) else {
@@ -137,7 +141,65 @@ pub fn infer_environment(path: &str) -> Option<InferredEnv> {
             evidence: (*dir).to_owned(),
         });
     }
+    // CI definitions (`.github/workflows/test.yml`) and Terraform modules
+    // (`local.tf`) are named for what they do, not where they run.
+    let lower_path = path.to_ascii_lowercase();
+    if lower_path.starts_with(".github/")
+        || lower_path.contains("/.github/")
+        || lower_path.starts_with(".gitlab")
+        || lower_path.contains(".circleci/")
+        || lower_path.ends_with(".gitlab-ci.yml")
+        || lower_path.ends_with(".tf")
+    {
+        return None;
+    }
     infer_from_file_name(file)
+}
+
+fn is_docs_dir(d: &str) -> bool {
+    matches!(
+        d.to_ascii_lowercase().as_str(),
+        "docs" | "doc" | "documentation"
+    )
+}
+
+fn is_fixture_dir(d: &str) -> bool {
+    matches!(
+        d.to_ascii_lowercase().as_str(),
+        "testdata"
+            | "test-data"
+            | "test_data"
+            | "fixtures"
+            | "fixture"
+            | "__fixtures__"
+            | "__tests__"
+            | "__mocks__"
+            | "mocks"
+            | "testfixtures"
+            | "test-fixtures"
+            | "snapshots"
+            | "__snapshots__"
+    )
+}
+
+/// A path that holds tests or test fixtures (`tests/`, `testdata/`,
+/// `*_test.go`, `*.spec.ts`): secrets there are usually fakes, so rules may
+/// report them at a lower severity.
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let segments: Vec<&str> = lower.split('/').collect();
+    let Some((file, dirs)) = segments.split_last() else {
+        return false;
+    };
+    dirs.iter()
+        .any(|d| is_fixture_dir(d) || matches!(*d, "test" | "tests" | "spec" | "specs" | "e2e"))
+        || file.ends_with("_test.go")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || file.starts_with("test_")
+        || file.ends_with("_test.py")
+        || file.ends_with("test.java")
+        || file.ends_with("tests.cs")
 }
 
 fn infer_from_file_name(file: &str) -> Option<InferredEnv> {
@@ -159,21 +221,52 @@ fn infer_from_file_name(file: &str) -> Option<InferredEnv> {
             return None;
         }
     }
-    for token in stem.split(['.', '-', '_']).filter(|t| !t.is_empty()) {
-        if token == "env" {
+    let tokens: Vec<&str> = stem
+        .split(['.', '-', '_'])
+        .filter(|t| !t.is_empty())
+        .collect();
+    // Weak aliases (`test`, `local`, `integration`, …) are ordinary words in file
+    // names (`ipwhitelist-test-call.yaml`, `slack-integration.json`): they count
+    // in dotenv names, alone (`config/test.json`), or after a config prefix
+    // (`application-test.properties`, `values-local.yaml`).
+    let config_prefix = tokens.first().is_some_and(|t| {
+        matches!(
+            *t,
+            "application"
+                | "values"
+                | "appsettings"
+                | "config"
+                | "settings"
+                | "docker"
+                | "compose"
+                | "env"
+                | "secrets"
+                | "terraform"
+                | "vars"
+                | "parameters"
+                | "params"
+        )
+    });
+    for (i, token) in tokens.iter().enumerate() {
+        if *token == "env" {
             continue;
         }
-        if let Some((name, tier)) = canonical(token) {
-            // `live` in a file name is too ambiguous (`liveness.yaml` aside, `live-reload.json`).
-            if token == "live" {
-                continue;
-            }
-            return Some(InferredEnv {
-                name,
-                tier,
-                evidence: file.to_owned(),
-            });
+        let Some((name, tier)) = canonical(token) else {
+            continue;
+        };
+        // `live` in a file name is too ambiguous (`liveness.yaml` aside, `live-reload.json`).
+        if *token == "live" {
+            continue;
         }
+        let weak = is_weak_dir_alias(token) || *token == "int";
+        if weak && !(is_dotenv || tokens.len() == 1 || (config_prefix && i > 0)) {
+            continue;
+        }
+        return Some(InferredEnv {
+            name,
+            tier,
+            evidence: file.to_owned(),
+        });
     }
     None
 }
@@ -239,5 +332,28 @@ mod tests {
         assert_eq!(env("liveness.yaml"), None);
         assert_eq!(env("docs/production.md"), None);
         assert_eq!(env("products/devices.json"), None);
+        assert_eq!(env(".github/workflows/test.yml"), None);
+        assert_eq!(env(".github/workflows/deploy-prod.yml"), None);
+        assert_eq!(env("modules/app/local.tf"), None);
+        assert_eq!(env("integration-hub.yml"), None);
+        assert_eq!(env("k8s/ipwhitelist-test-call-manager.yaml"), None);
+        assert_eq!(env("docs/development/setup.yaml"), None);
+        assert_eq!(env("pkg/testdata/config/.env.prod"), None);
+        assert_eq!(env("config/test.json"), Some("test"));
+        assert_eq!(
+            env("src/main/resources/application-test.properties"),
+            Some("test")
+        );
+        assert_eq!(env(".env.local"), Some("local"));
+    }
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("pkg/testdata/a.env"));
+        assert!(is_test_path("src/auth/login.spec.ts"));
+        assert!(is_test_path("internal/db/conn_test.go"));
+        assert!(is_test_path("tests/fixtures/sample.env"));
+        assert!(!is_test_path("src/app.py"));
+        assert!(!is_test_path("envs/prod/.env"));
     }
 }

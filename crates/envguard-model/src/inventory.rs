@@ -34,6 +34,8 @@ pub struct Environment {
     pub accounts: Vec<String>,
     pub resource_suffix: Option<String>,
     pub branches: Vec<String>,
+    /// Names of CI secrets / variables that belong to this environment.
+    pub ci_secrets: Vec<String>,
     pub secret_store: Option<String>,
     pub log_retention_days: Option<u32>,
     pub data_class: Option<DataClass>,
@@ -53,6 +55,7 @@ impl Environment {
             accounts: Vec::new(),
             resource_suffix: None,
             branches: Vec::new(),
+            ci_secrets: Vec::new(),
             secret_store: None,
             log_retention_days: None,
             data_class: None,
@@ -98,6 +101,9 @@ pub struct Inventory {
     pub scan: ScanSettings,
     /// Markers every environment may legitimately reference (shared platform accounts, hubs).
     pub shared_markers: Vec<String>,
+    /// `[ci] settings`: a file (relative to the scanned root) holding the JSON of
+    /// `gh api repos/OWNER/REPO/environments`, used when `--ci-settings` is not given.
+    pub ci_settings: Option<String>,
     path_sets: Vec<(GlobSet, Vec<String>)>,
     exclude_set: GlobSet,
 }
@@ -108,6 +114,7 @@ impl Default for Inventory {
             environments: Vec::new(),
             scan: ScanSettings::default(),
             shared_markers: Vec::new(),
+            ci_settings: None,
             path_sets: Vec::new(),
             exclude_set: GlobSet::empty(),
         }
@@ -131,6 +138,14 @@ struct RawInventory {
     environments: BTreeMap<String, RawEnvironment>,
     #[serde(default)]
     shared_markers: Vec<String>,
+    #[serde(default)]
+    ci: RawCi,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCi {
+    settings: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -159,6 +174,8 @@ struct RawEnvironment {
     resource_suffix: Option<String>,
     #[serde(default)]
     branches: Vec<String>,
+    #[serde(default)]
+    ci_secrets: Vec<String>,
     secret_store: Option<String>,
     log_retention_days: Option<u32>,
     data_class: Option<DataClass>,
@@ -176,6 +193,7 @@ impl Inventory {
 
         let mut inv = Inventory {
             shared_markers: raw.shared_markers,
+            ci_settings: raw.ci.settings,
             ..Inventory::default()
         };
         inv.scan.infer = raw.scan.infer.unwrap_or(true);
@@ -214,6 +232,7 @@ impl Inventory {
             env.accounts = raw_env.accounts;
             env.resource_suffix = raw_env.resource_suffix;
             env.branches = raw_env.branches;
+            env.ci_secrets = raw_env.ci_secrets;
             env.secret_store = raw_env.secret_store;
             env.log_retention_days = raw_env.log_retention_days;
             env.data_class = raw_env.data_class;
@@ -346,6 +365,7 @@ impl Inventory {
                 ("cidrs", &env.cidrs),
                 ("accounts", &env.accounts),
                 ("branches", &env.branches),
+                ("ci_secrets", &env.ci_secrets),
             ] {
                 if !v.is_empty() {
                     out.push_str(&format!("{k} = {}\n", toml_list(v)));

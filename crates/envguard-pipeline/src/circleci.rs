@@ -2,7 +2,10 @@
 //! `approval` jobs and contexts.
 
 use crate::target::{infer_target_from_text, job_name_target};
-use crate::{is_test_command, is_test_name, mutable_image_refs, Job, Pipeline, Resolver, SecretRef, Target, Trigger, TriggerKind};
+use crate::{
+    is_test_command, is_test_name, mutable_image_refs, Job, Pipeline, Resolver, SecretRef, Target,
+    Trigger, TriggerKind,
+};
 use envguard_extract::Yaml;
 use envguard_model::Region;
 
@@ -10,31 +13,55 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
     let defs = root.get("jobs");
     let mut jobs: Vec<Job> = Vec::new();
     let mut approvals: Vec<String> = Vec::new();
-    for (_, _, wf) in root.get("workflows").map(|w| w.entries()).unwrap_or_default() {
+    for (_, _, wf) in root
+        .get("workflows")
+        .map(|w| w.entries())
+        .unwrap_or_default()
+    {
         for item in wf.get("jobs").map(|j| j.items()).unwrap_or_default() {
-            let (job_ref, region, params) = if let (Some(s), Some(r)) = (item.as_str(), item.region()) {
-                (s, r, None)
-            } else if let Some((k, r, v)) = item.entries().into_iter().next() {
-                (k, r, Some(v))
-            } else {
-                continue;
-            };
-            let id = params.and_then(|p| p.get("name")).and_then(|n| n.as_str()).unwrap_or(job_ref).to_owned();
+            let (job_ref, region, params) =
+                if let (Some(s), Some(r)) = (item.as_str(), item.region()) {
+                    (s, r, None)
+                } else if let Some((k, r, v)) = item.entries().into_iter().next() {
+                    (k, r, Some(v))
+                } else {
+                    continue;
+                };
+            let id = params
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+                .unwrap_or(job_ref)
+                .to_owned();
             if params.and_then(|p| p.get("type")).and_then(|t| t.as_str()) == Some("approval") {
                 approvals.push(id);
                 continue;
             }
-            let needs = params.and_then(|p| p.get("requires")).map(|r| r.strings().into_iter().map(|s| s.0.to_owned()).collect()).unwrap_or_default();
+            let needs = params
+                .and_then(|p| p.get("requires"))
+                .map(|r| r.strings().into_iter().map(|s| s.0.to_owned()).collect())
+                .unwrap_or_default();
             let triggers = Some(filters(params.and_then(|p| p.get("filters")), region));
             let mut secrets = Vec::new();
-            for (ctx, r) in params.and_then(|p| p.get("context")).map(|c| c.strings()).unwrap_or_default() {
-                secrets.push(SecretRef { name: ctx.to_owned(), region: r, scope: "context" });
+            for (ctx, r) in params
+                .and_then(|p| p.get("context"))
+                .map(|c| c.strings())
+                .unwrap_or_default()
+            {
+                secrets.push(SecretRef {
+                    name: ctx.to_owned(),
+                    region: r,
+                    scope: "context",
+                });
             }
             let mut runs_tests = is_test_name(&id);
             let mut artifacts = Vec::new();
             let mut target: Option<Target> = None;
             let def = defs.and_then(|d| d.get(job_ref));
-            for step in def.and_then(|d| d.get("steps")).map(|s| s.items()).unwrap_or_default() {
+            for step in def
+                .and_then(|d| d.get("steps"))
+                .map(|s| s.items())
+                .unwrap_or_default()
+            {
                 let run = step.get("run").map(|r| r.get("command").unwrap_or(r));
                 if let Some((cmd, r)) = run.and_then(|c| Some((c.as_str()?, c.region()?))) {
                     if is_test_command(cmd) {
@@ -52,7 +79,11 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
             }
             let target = target
                 .or_else(|| job_name_target(&id, region, resolve))
-                .or_else(|| secrets.iter().find_map(|s| context_target(&s.name, s.region, resolve)));
+                .or_else(|| {
+                    secrets
+                        .iter()
+                        .find_map(|s| context_target(&s.name, s.region, resolve))
+                });
             jobs.push(Job {
                 id,
                 name: None,
@@ -93,15 +124,34 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
         jobs[i].manual_approval = gated;
     }
     let triggers = vec![Trigger {
-        kind: TriggerKind::Push { branches: Vec::new(), all_branches: true, tags: Vec::new(), all_tags: false },
+        kind: TriggerKind::Push {
+            branches: Vec::new(),
+            all_branches: true,
+            tags: Vec::new(),
+            all_tags: false,
+        },
         region: root.first_region().unwrap_or_default(),
     }];
-    Some(Pipeline { path: path.to_owned(), system: crate::CiSystem::Circleci, name: path.to_owned(), triggers, jobs })
+    Some(Pipeline {
+        path: path.to_owned(),
+        system: crate::CiSystem::Circleci,
+        name: path.to_owned(),
+        triggers,
+        jobs,
+    })
 }
 
 /// CircleCI runs a job for every branch and no tag unless filters say otherwise.
 fn filters(f: Option<Yaml<'_>>, region: Region) -> Vec<Trigger> {
-    let list = |y: Option<Yaml<'_>>| y.map(|v| v.strings().into_iter().map(|s| s.0.to_owned()).collect::<Vec<_>>()).unwrap_or_default();
+    let list = |y: Option<Yaml<'_>>| {
+        y.map(|v| {
+            v.strings()
+                .into_iter()
+                .map(|s| s.0.to_owned())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
     let branches = f.and_then(|f| f.get("branches"));
     let tags = f.and_then(|f| f.get("tags"));
     let b_only = list(branches.and_then(|b| b.get("only")));
@@ -122,7 +172,13 @@ fn context_target(ctx: &str, region: Region, resolve: Resolver<'_>) -> Option<Ta
     ctx.split(|c: char| !c.is_ascii_alphanumeric())
         .filter_map(|t| resolve(&t.to_ascii_lowercase()))
         .max_by_key(|r| r.1)
-        .map(|(env, tier)| Target { env, tier, evidence: format!("context `{ctx}`"), region, declared: false })
+        .map(|(env, tier)| Target {
+            env,
+            tier,
+            evidence: format!("context `{ctx}`"),
+            region,
+            declared: false,
+        })
 }
 
 #[cfg(test)]
@@ -139,7 +195,14 @@ mod tests {
     #[test]
     fn approvals_filters_and_contexts() {
         let text = "version: 2.1\njobs:\n  test:\n    steps: [checkout, {run: npm test}]\n  deploy:\n    steps:\n      - run:\n          command: ./deploy.sh production\nworkflows:\n  release:\n    jobs:\n      - test\n      - hold:\n          type: approval\n          requires: [test]\n      - deploy:\n          requires: [hold]\n          context: [prod-secrets]\n          filters:\n            branches:\n              ignore: /.*/\n            tags:\n              only: /^v.*/\n";
-        let p = crate::parse(".circleci/config.yml", crate::CiSystem::Circleci, text.as_bytes(), &resolve).pipeline.unwrap();
+        let p = crate::parse(
+            ".circleci/config.yml",
+            crate::CiSystem::Circleci,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap();
         let d = p.job("deploy").unwrap();
         assert!(d.manual_approval);
         assert_eq!(d.target.as_ref().unwrap().env, "prod");

@@ -1,16 +1,25 @@
 //! GitHub Actions workflows (`.github/workflows/*.yml`).
 
 use crate::target::{infer_target_from_text, job_name_target};
-use crate::{is_test_command, is_test_name, mutable_image_refs, secret_names, Job, Pipeline, Resolver, SecretRef, Target, Trigger, TriggerKind};
+use crate::{
+    is_test_command, is_test_name, mutable_image_refs, secret_names, Job, Pipeline, Resolver,
+    SecretRef, Target, Trigger, TriggerKind,
+};
 use envguard_extract::Yaml;
 use envguard_model::Region;
 
 pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<Pipeline> {
     // `on` is a plain string key for saphyr (YAML 1.2); YAML 1.1 readers turn it into `true`.
-    let (on_key, on) = ["on", "true"].iter().find_map(|k| root.get(k).map(|v| (*k, v)))?;
+    let (on_key, on) = ["on", "true"]
+        .iter()
+        .find_map(|k| root.get(k).map(|v| (*k, v)))?;
     let on_region = root.key_region(on_key).unwrap_or_default();
     let triggers = read_triggers(on, on_region);
-    let name = root.get("name").and_then(|n| n.as_str()).unwrap_or(path).to_owned();
+    let name = root
+        .get("name")
+        .and_then(|n| n.as_str())
+        .unwrap_or(path)
+        .to_owned();
 
     let mut workflow_secrets = Vec::new();
     if let Some(env) = root.get("env") {
@@ -18,9 +27,22 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
     }
     let mut jobs = Vec::new();
     for (id, key_region, job) in root.get("jobs").map(|j| j.entries()).unwrap_or_default() {
-        jobs.push(read_job(id, key_region, job, &workflow_secrets, &triggers, resolve));
+        jobs.push(read_job(
+            id,
+            key_region,
+            job,
+            &workflow_secrets,
+            &triggers,
+            resolve,
+        ));
     }
-    Some(Pipeline { path: path.to_owned(), system: crate::CiSystem::GithubActions, name, triggers, jobs })
+    Some(Pipeline {
+        path: path.to_owned(),
+        system: crate::CiSystem::GithubActions,
+        name,
+        triggers,
+        jobs,
+    })
 }
 
 fn read_triggers(on: Yaml<'_>, on_region: Region) -> Vec<Trigger> {
@@ -28,12 +50,19 @@ fn read_triggers(on: Yaml<'_>, on_region: Region) -> Vec<Trigger> {
     let mut add = |event: &str, cfg: Option<Yaml<'_>>, region: Region| {
         let kind = match event {
             "push" => {
-                let branches = cfg.and_then(|c| c.get("branches")).map(|b| strings(b)).unwrap_or_default();
-                let tags = cfg.and_then(|c| c.get("tags")).map(|b| strings(b)).unwrap_or_default();
+                let branches = cfg
+                    .and_then(|c| c.get("branches"))
+                    .map(|b| strings(b))
+                    .unwrap_or_default();
+                let tags = cfg
+                    .and_then(|c| c.get("tags"))
+                    .map(|b| strings(b))
+                    .unwrap_or_default();
                 let ignores_branches = cfg.and_then(|c| c.get("branches-ignore")).is_some();
                 let ignores_tags = cfg.and_then(|c| c.get("tags-ignore")).is_some();
                 // GitHub: with only `tags` set, branch pushes do not run (and vice versa).
-                let any_filter = !branches.is_empty() || !tags.is_empty() || ignores_branches || ignores_tags;
+                let any_filter =
+                    !branches.is_empty() || !tags.is_empty() || ignores_branches || ignores_tags;
                 TriggerKind::Push {
                     all_branches: !any_filter || ignores_branches,
                     all_tags: !any_filter || ignores_tags,
@@ -48,9 +77,14 @@ fn read_triggers(on: Yaml<'_>, on_region: Region) -> Vec<Trigger> {
             "workflow_call" => TriggerKind::WorkflowCall,
             "release" => TriggerKind::Release,
             "workflow_run" => TriggerKind::WorkflowRun {
-                workflows: cfg.and_then(|c| c.get("workflows")).map(|w| strings(w)).unwrap_or_default(),
+                workflows: cfg
+                    .and_then(|c| c.get("workflows"))
+                    .map(|w| strings(w))
+                    .unwrap_or_default(),
             },
-            other => TriggerKind::Other { name: other.to_owned() },
+            other => TriggerKind::Other {
+                name: other.to_owned(),
+            },
         };
         out.push(Trigger { kind, region });
     };
@@ -83,7 +117,11 @@ fn collect_secrets(y: Yaml<'_>, scope: &'static str, out: &mut Vec<SecretRef>) {
         }
         if let (Some(s), Some(r)) = (n.as_str(), n.region()) {
             for name in secret_names(s) {
-                out.push(SecretRef { name, region: r, scope });
+                out.push(SecretRef {
+                    name,
+                    region: r,
+                    scope,
+                });
             }
         }
         stack.extend(n.entries().into_iter().map(|e| e.2));
@@ -120,13 +158,21 @@ fn read_job(
     if let Some(w) = job.get("with") {
         collect_secrets(w, "with", &mut secrets);
     }
-    let uses = job.get("uses").and_then(|u| Some((u.as_str()?.to_owned(), u.region()?)));
+    let uses = job
+        .get("uses")
+        .and_then(|u| Some((u.as_str()?.to_owned(), u.region()?)));
     let if_cond = job.get("if").and_then(|c| c.as_str()).map(str::to_owned);
 
     let mut target: Option<Target> = None;
     if let Some((env_name, r)) = &environment {
         if let Some((env, tier)) = resolve(env_name) {
-            target = Some(Target { env, tier, evidence: format!("environment: {env_name}"), region: *r, declared: true });
+            target = Some(Target {
+                env,
+                tier,
+                evidence: format!("environment: {env_name}"),
+                region: *r,
+                declared: true,
+            });
         }
     }
     // A reusable workflow called with an environment input.
@@ -137,7 +183,13 @@ fn read_job(
                 if k.contains("env") || k == "stage" || k == "target" {
                     if let (Some(s), Some(r)) = (v.as_str(), v.region()) {
                         if let Some((env, tier)) = resolve(s) {
-                            target = Some(Target { env, tier, evidence: format!("with: {k}: {s}"), region: r, declared: false });
+                            target = Some(Target {
+                                env,
+                                tier,
+                                evidence: format!("with: {k}: {s}"),
+                                region: r,
+                                declared: false,
+                            });
                         }
                     }
                 }
@@ -161,7 +213,9 @@ fn read_job(
                         step_target = Some(t);
                     }
                 }
-                if cmd.contains("gh pr checkout") || (cmd.contains("git checkout") && cmd.contains("pull_request.head")) {
+                if cmd.contains("gh pr checkout")
+                    || (cmd.contains("git checkout") && cmd.contains("pull_request.head"))
+                {
                     checks_out_pr_head = Some(r);
                 }
                 for (a, b) in mutable_image_refs(cmd) {
@@ -180,7 +234,8 @@ fn read_job(
         if let Some(with) = step.get("with") {
             for (k, _, v) in with.entries() {
                 if let (Some(s), Some(r)) = (v.as_str(), v.region()) {
-                    if matches!(k, "image" | "tags" | "image-name" | "image_tag") || s.contains(':') {
+                    if matches!(k, "image" | "tags" | "image-name" | "image_tag") || s.contains(':')
+                    {
                         for (a, b) in mutable_image_refs(s) {
                             artifacts.push((s[a..b].to_owned(), r));
                         }
@@ -194,7 +249,8 @@ fn read_job(
     }
     if target.is_none() {
         let label = name.as_deref().unwrap_or(id);
-        target = job_name_target(label, key_region, resolve).or_else(|| job_name_target(id, key_region, resolve));
+        target = job_name_target(label, key_region, resolve)
+            .or_else(|| job_name_target(id, key_region, resolve));
     }
     secrets.sort_by(|a, b| (a.region, &a.name).cmp(&(b.region, &b.name)));
     secrets.dedup_by(|a, b| a.name == b.name && a.region == b.region);
@@ -208,7 +264,9 @@ fn read_job(
         secrets,
         secrets_inherit,
         uses,
-        triggers: if_cond.as_deref().and_then(|c| narrow_by_condition(c, triggers)),
+        triggers: if_cond
+            .as_deref()
+            .and_then(|c| narrow_by_condition(c, triggers)),
         manual_approval: false,
         checks_out_pr_head,
         runs_tests,
@@ -221,7 +279,11 @@ fn read_job(
 /// `github.event_name == 'push'`, `github.event_name != 'pull_request'`.
 /// Anything it does not understand leaves the triggers as they are.
 pub(crate) fn narrow_by_condition(cond: &str, triggers: &[Trigger]) -> Option<Vec<Trigger>> {
-    let c: String = cond.chars().filter(|c| !c.is_whitespace()).collect::<String>().replace('"', "'");
+    let c: String = cond
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .replace('"', "'");
     // Only conjunctions are narrowed: an `||` could widen again.
     if c.contains("||") {
         return None;
@@ -231,7 +293,12 @@ pub(crate) fn narrow_by_condition(cond: &str, triggers: &[Trigger]) -> Option<Ve
     if let Some(b) = between(&c, "github.ref=='refs/heads/", "'") {
         changed = true;
         out.retain_mut(|t| match &mut t.kind {
-            TriggerKind::Push { branches, all_branches, tags, all_tags } => {
+            TriggerKind::Push {
+                branches,
+                all_branches,
+                tags,
+                all_tags,
+            } => {
                 *branches = vec![b.to_owned()];
                 *all_branches = false;
                 tags.clear();
@@ -245,7 +312,12 @@ pub(crate) fn narrow_by_condition(cond: &str, triggers: &[Trigger]) -> Option<Ve
     if c.contains("startsWith(github.ref,'refs/tags/") || c.contains("github.ref_type=='tag'") {
         changed = true;
         out.retain_mut(|t| match &mut t.kind {
-            TriggerKind::Push { branches, all_branches, tags, all_tags } => {
+            TriggerKind::Push {
+                branches,
+                all_branches,
+                tags,
+                all_tags,
+            } => {
                 branches.clear();
                 *all_branches = false;
                 if tags.is_empty() {
@@ -303,9 +375,14 @@ mod tests {
     }
 
     fn parse(text: &str) -> Pipeline {
-        crate::parse(".github/workflows/x.yml", crate::CiSystem::GithubActions, text.as_bytes(), &resolve)
-            .pipeline
-            .unwrap()
+        crate::parse(
+            ".github/workflows/x.yml",
+            crate::CiSystem::GithubActions,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap()
     }
 
     #[test]

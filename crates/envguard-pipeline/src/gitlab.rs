@@ -1,13 +1,25 @@
 //! GitLab CI (`.gitlab-ci.yml`, files under `.gitlab/ci/`).
 
 use crate::target::{infer_target_from_text, job_name_target};
-use crate::{is_prod_secret_name, is_test_command, is_test_name, mutable_image_refs, Job, Pipeline, Resolver, SecretRef, Target, Trigger, TriggerKind};
+use crate::{
+    is_prod_secret_name, is_test_command, is_test_name, mutable_image_refs, Job, Pipeline,
+    Resolver, SecretRef, Target, Trigger, TriggerKind,
+};
 use envguard_extract::Yaml;
 use envguard_model::Region;
 
 const RESERVED: &[&str] = &[
-    "stages", "variables", "include", "default", "workflow", "image", "services", "before_script",
-    "after_script", "cache", "spec",
+    "stages",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "spec",
 ];
 
 pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<Pipeline> {
@@ -27,16 +39,30 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
             continue;
         }
         // `extends:` a hidden template: its keys fill in what the job does not set.
-        let template = job.get("extends").and_then(|e| e.strings().first().map(|s| s.0)).and_then(|t| root.get(t));
+        let template = job
+            .get("extends")
+            .and_then(|e| e.strings().first().map(|s| s.0))
+            .and_then(|t| root.get(t));
         let get = |k: &str| job.get(k).or_else(|| template.and_then(|t| t.get(k)));
         jobs.push(read_job(id, key_region, &get, resolve));
     }
-    Some(Pipeline { path: path.to_owned(), system: crate::CiSystem::GitlabCi, name: path.to_owned(), triggers, jobs })
+    Some(Pipeline {
+        path: path.to_owned(),
+        system: crate::CiSystem::GitlabCi,
+        name: path.to_owned(),
+        triggers,
+        jobs,
+    })
 }
 
 fn push_any(region: Region) -> Trigger {
     Trigger {
-        kind: TriggerKind::Push { branches: Vec::new(), all_branches: true, tags: Vec::new(), all_tags: true },
+        kind: TriggerKind::Push {
+            branches: Vec::new(),
+            all_branches: true,
+            tags: Vec::new(),
+            all_tags: true,
+        },
         region,
     }
 }
@@ -46,7 +72,10 @@ fn triggers_from_rules(rules: Yaml<'_>) -> (Vec<Trigger>, bool) {
     let mut out = Vec::new();
     let mut manual = false;
     for rule in rules.items() {
-        let when = rule.get("when").and_then(|w| w.as_str()).unwrap_or("on_success");
+        let when = rule
+            .get("when")
+            .and_then(|w| w.as_str())
+            .unwrap_or("on_success");
         if when == "never" {
             continue;
         }
@@ -54,18 +83,28 @@ fn triggers_from_rules(rules: Yaml<'_>) -> (Vec<Trigger>, bool) {
             manual = true;
         }
         let cond = rule.get("if");
-        let region = cond.and_then(|c| c.region()).or_else(|| rule.first_region()).unwrap_or_default();
+        let region = cond
+            .and_then(|c| c.region())
+            .or_else(|| rule.first_region())
+            .unwrap_or_default();
         let Some(expr) = cond.and_then(|c| c.as_str()) else {
             out.push(push_any(region));
             continue;
         };
-        out.push(Trigger { kind: kind_of_expression(expr), region });
+        out.push(Trigger {
+            kind: kind_of_expression(expr),
+            region,
+        });
     }
     (out, manual)
 }
 
 fn kind_of_expression(expr: &str) -> TriggerKind {
-    let e: String = expr.chars().filter(|c| !c.is_whitespace()).collect::<String>().replace('\'', "\"");
+    let e: String = expr
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .replace('\'', "\"");
     if e.contains("$CI_PIPELINE_SOURCE==\"merge_request_event\"") {
         return TriggerKind::MergeRequest;
     }
@@ -76,22 +115,44 @@ fn kind_of_expression(expr: &str) -> TriggerKind {
         return TriggerKind::WorkflowDispatch;
     }
     if e.contains("$CI_COMMIT_TAG") && !e.contains("$CI_COMMIT_TAG==null") && !e.contains("||") {
-        return TriggerKind::Push { branches: Vec::new(), all_branches: false, tags: vec!["*".into()], all_tags: false };
+        return TriggerKind::Push {
+            branches: Vec::new(),
+            all_branches: false,
+            tags: vec!["*".into()],
+            all_tags: false,
+        };
     }
     for var in ["$CI_COMMIT_BRANCH==\"", "$CI_COMMIT_REF_NAME==\""] {
         if let Some(i) = e.find(var) {
             let rest = &e[i + var.len()..];
             if let Some(b) = rest.split('"').next().filter(|b| !b.is_empty()) {
                 if !e.contains("||") {
-                    return TriggerKind::Push { branches: vec![b.to_owned()], all_branches: false, tags: Vec::new(), all_tags: false };
+                    return TriggerKind::Push {
+                        branches: vec![b.to_owned()],
+                        all_branches: false,
+                        tags: Vec::new(),
+                        all_tags: false,
+                    };
                 }
             }
         }
     }
-    if e.contains("$CI_COMMIT_BRANCH==$CI_DEFAULT_BRANCH") || e.contains("$CI_COMMIT_REF_NAME==$CI_DEFAULT_BRANCH") {
-        return TriggerKind::Push { branches: vec!["main".into()], all_branches: false, tags: Vec::new(), all_tags: false };
+    if e.contains("$CI_COMMIT_BRANCH==$CI_DEFAULT_BRANCH")
+        || e.contains("$CI_COMMIT_REF_NAME==$CI_DEFAULT_BRANCH")
+    {
+        return TriggerKind::Push {
+            branches: vec!["main".into()],
+            all_branches: false,
+            tags: Vec::new(),
+            all_tags: false,
+        };
     }
-    TriggerKind::Push { branches: Vec::new(), all_branches: true, tags: Vec::new(), all_tags: true }
+    TriggerKind::Push {
+        branches: Vec::new(),
+        all_branches: true,
+        tags: Vec::new(),
+        all_tags: true,
+    }
 }
 
 /// `only:` (list or `refs:`): `main`, `tags`, `branches`, `merge_requests`, `/regex/`.
@@ -100,12 +161,27 @@ fn triggers_from_only(only: Yaml<'_>) -> Vec<Trigger> {
     let mut out = Vec::new();
     for (r, region) in refs.strings() {
         let kind = match r {
-            "tags" => TriggerKind::Push { branches: Vec::new(), all_branches: false, tags: vec!["*".into()], all_tags: false },
-            "branches" | "pushes" => TriggerKind::Push { branches: Vec::new(), all_branches: true, tags: Vec::new(), all_tags: false },
+            "tags" => TriggerKind::Push {
+                branches: Vec::new(),
+                all_branches: false,
+                tags: vec!["*".into()],
+                all_tags: false,
+            },
+            "branches" | "pushes" => TriggerKind::Push {
+                branches: Vec::new(),
+                all_branches: true,
+                tags: Vec::new(),
+                all_tags: false,
+            },
             "merge_requests" => TriggerKind::MergeRequest,
             "schedules" => TriggerKind::Schedule,
             "web" | "api" | "triggers" => TriggerKind::WorkflowDispatch,
-            branch => TriggerKind::Push { branches: vec![branch.to_owned()], all_branches: false, tags: Vec::new(), all_tags: false },
+            branch => TriggerKind::Push {
+                branches: vec![branch.to_owned()],
+                all_branches: false,
+                tags: Vec::new(),
+                all_tags: false,
+            },
         };
         out.push(Trigger { kind, region });
     }
@@ -127,8 +203,17 @@ fn variable_refs(script: &str, region: Region, out: &mut Vec<SecretRef>) {
                 j += 1;
             }
             let name = &script[start..j];
-            if !name.is_empty() && !name.starts_with("CI_") && !name.starts_with("GITLAB_") && is_prod_secret_name(name) && !out.iter().any(|s| s.name == name) {
-                out.push(SecretRef { name: name.to_owned(), region, scope: "script" });
+            if !name.is_empty()
+                && !name.starts_with("CI_")
+                && !name.starts_with("GITLAB_")
+                && is_prod_secret_name(name)
+                && !out.iter().any(|s| s.name == name)
+            {
+                out.push(SecretRef {
+                    name: name.to_owned(),
+                    region,
+                    scope: "script",
+                });
             }
             i = j.max(i + 1);
         } else {
@@ -137,7 +222,12 @@ fn variable_refs(script: &str, region: Region, out: &mut Vec<SecretRef>) {
     }
 }
 
-fn read_job<'a>(id: &str, key_region: Region, get: &dyn Fn(&str) -> Option<Yaml<'a>>, resolve: Resolver<'_>) -> Job {
+fn read_job<'a>(
+    id: &str,
+    key_region: Region,
+    get: &dyn Fn(&str) -> Option<Yaml<'a>>,
+    resolve: Resolver<'_>,
+) -> Job {
     let environment = get("environment").and_then(|e| {
         let v = e.get("name").unwrap_or(e);
         Some((v.as_str()?.to_owned(), v.region()?))
@@ -155,18 +245,31 @@ fn read_job<'a>(id: &str, key_region: Region, get: &dyn Fn(&str) -> Option<Yaml<
         .map(|n| {
             n.items()
                 .into_iter()
-                .filter_map(|i| i.as_str().or_else(|| i.get("job").and_then(|j| j.as_str())).map(str::to_owned))
+                .filter_map(|i| {
+                    i.as_str()
+                        .or_else(|| i.get("job").and_then(|j| j.as_str()))
+                        .map(str::to_owned)
+                })
                 .collect()
         })
         .unwrap_or_default();
     let mut target = None;
     if let Some((name, r)) = &environment {
         if let Some((env, tier)) = resolve(name) {
-            target = Some(Target { env, tier, evidence: format!("environment: {name}"), region: *r, declared: true });
+            target = Some(Target {
+                env,
+                tier,
+                evidence: format!("environment: {name}"),
+                region: *r,
+                declared: true,
+            });
         }
     }
     let mut secrets = Vec::new();
-    let mut runs_tests = is_test_name(id) || get("stage").and_then(|s| s.as_str()).is_some_and(is_test_name);
+    let mut runs_tests = is_test_name(id)
+        || get("stage")
+            .and_then(|s| s.as_str())
+            .is_some_and(is_test_name);
     let mut artifacts = Vec::new();
     let mut script_target: Option<Target> = None;
     for key in ["before_script", "script", "after_script"] {
@@ -192,7 +295,9 @@ fn read_job<'a>(id: &str, key_region: Region, get: &dyn Fn(&str) -> Option<Yaml<
             }
         }
     }
-    let target = target.or(script_target).or_else(|| job_name_target(id, key_region, resolve));
+    let target = target
+        .or(script_target)
+        .or_else(|| job_name_target(id, key_region, resolve));
     Job {
         id: id.to_owned(),
         name: None,
@@ -226,7 +331,14 @@ mod tests {
     #[test]
     fn rules_environments_and_manual_gates() {
         let text = "stages: [test, deploy]\n.deploy: &d\n  image: alpine\nunit:\n  stage: test\n  script: [make test]\ndeploy_prod:\n  stage: deploy\n  environment:\n    name: production\n  rules:\n    - if: $CI_COMMIT_TAG\n      when: manual\n  needs: [unit]\n  script:\n    - ./deploy.sh production $PROD_DB_PASSWORD\n";
-        let p = crate::parse(".gitlab-ci.yml", crate::CiSystem::GitlabCi, text.as_bytes(), &resolve).pipeline.unwrap();
+        let p = crate::parse(
+            ".gitlab-ci.yml",
+            crate::CiSystem::GitlabCi,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap();
         assert_eq!(p.jobs.len(), 2);
         let d = p.job("deploy_prod").unwrap();
         assert!(d.manual_approval);

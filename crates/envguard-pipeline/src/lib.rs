@@ -41,7 +41,10 @@ impl CiSystem {
             return Some(CiSystem::GithubActions);
         }
         let file = lower.rsplit('/').next().unwrap_or(&lower);
-        if file == ".gitlab-ci.yml" || file.ends_with(".gitlab-ci.yml") || lower.starts_with(".gitlab/ci/") {
+        if file == ".gitlab-ci.yml"
+            || file.ends_with(".gitlab-ci.yml")
+            || lower.starts_with(".gitlab/ci/")
+        {
             return Some(CiSystem::GitlabCi);
         }
         if lower == ".circleci/config.yml" || lower.ends_with("/.circleci/config.yml") {
@@ -57,7 +60,12 @@ impl CiSystem {
 pub enum TriggerKind {
     /// A push of branches and/or tags. Empty `branches` and `tags` with
     /// `all_branches`/`all_tags` false cannot happen: the reader fills them.
-    Push { branches: Vec<String>, all_branches: bool, tags: Vec<String>, all_tags: bool },
+    Push {
+        branches: Vec<String>,
+        all_branches: bool,
+        tags: Vec<String>,
+        all_tags: bool,
+    },
     PullRequest,
     PullRequestTarget,
     /// GitLab merge request pipelines.
@@ -65,11 +73,15 @@ pub enum TriggerKind {
     WorkflowDispatch,
     Schedule,
     /// After other workflows (by name) complete.
-    WorkflowRun { workflows: Vec<String> },
+    WorkflowRun {
+        workflows: Vec<String>,
+    },
     /// Called by other workflows only.
     WorkflowCall,
     Release,
-    Other { name: String },
+    Other {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,7 +96,11 @@ impl Trigger {
     /// a branch other than the default one.
     pub fn is_non_release(&self) -> bool {
         match &self.kind {
-            TriggerKind::Push { all_branches, branches, .. } => *all_branches || !branches.is_empty(),
+            TriggerKind::Push {
+                all_branches,
+                branches,
+                ..
+            } => *all_branches || !branches.is_empty(),
             TriggerKind::Release | TriggerKind::WorkflowCall => false,
             _ => true,
         }
@@ -93,7 +109,9 @@ impl Trigger {
     /// Branches (patterns) a push trigger runs for; `["*"]` for every branch.
     pub fn push_branches(&self) -> Vec<&str> {
         match &self.kind {
-            TriggerKind::Push { all_branches: true, .. } => vec!["*"],
+            TriggerKind::Push {
+                all_branches: true, ..
+            } => vec!["*"],
             TriggerKind::Push { branches, .. } => branches.iter().map(String::as_str).collect(),
             _ => Vec::new(),
         }
@@ -101,7 +119,12 @@ impl Trigger {
 
     pub fn label(&self) -> String {
         match &self.kind {
-            TriggerKind::Push { branches, all_branches, tags, all_tags } => {
+            TriggerKind::Push {
+                branches,
+                all_branches,
+                tags,
+                all_tags,
+            } => {
                 let mut parts = Vec::new();
                 if *all_branches {
                     parts.push("push (any branch)".to_owned());
@@ -120,7 +143,9 @@ impl Trigger {
             TriggerKind::MergeRequest => "merge request".into(),
             TriggerKind::WorkflowDispatch => "workflow_dispatch".into(),
             TriggerKind::Schedule => "schedule".into(),
-            TriggerKind::WorkflowRun { workflows } => format!("workflow_run ({})", workflows.join(", ")),
+            TriggerKind::WorkflowRun { workflows } => {
+                format!("workflow_run ({})", workflows.join(", "))
+            }
             TriggerKind::WorkflowCall => "workflow_call".into(),
             TriggerKind::Release => "release".into(),
             TriggerKind::Other { name } => name.clone(),
@@ -236,7 +261,10 @@ pub fn parse(path: &str, system: CiSystem, bytes: &[u8], resolve: Resolver<'_>) 
         CiSystem::GitlabCi => gitlab::read(path, root, resolve),
         CiSystem::Circleci => circleci::read(path, root, resolve),
     });
-    Parsed { pipeline, errors: docs.errors }
+    Parsed {
+        pipeline,
+        errors: docs.errors,
+    }
 }
 
 /// Names of secrets (or variables) that belong to production by convention:
@@ -255,10 +283,15 @@ pub(crate) fn secret_names(text: &str) -> Vec<String> {
     let mut rest = text;
     while let Some(i) = rest.find("secrets") {
         let after = &rest[i + "secrets".len()..];
-        let preceded_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric() && rest.as_bytes()[i - 1] != b'_';
+        let preceded_ok = i == 0
+            || !rest.as_bytes()[i - 1].is_ascii_alphanumeric() && rest.as_bytes()[i - 1] != b'_';
         let name = if let Some(a) = after.strip_prefix('.') {
-            a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).next()
-        } else if let Some(a) = after.strip_prefix("['").or_else(|| after.strip_prefix("[\"")) {
+            a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .next()
+        } else if let Some(a) = after
+            .strip_prefix("['")
+            .or_else(|| after.strip_prefix("[\""))
+        {
             a.split(['\'', '"']).next()
         } else {
             None
@@ -277,10 +310,32 @@ pub(crate) fn secret_names(text: &str) -> Vec<String> {
 pub(crate) fn is_test_command(cmd: &str) -> bool {
     let c = cmd.to_ascii_lowercase();
     [
-        "npm test", "npm run test", "yarn test", "pnpm test", "npx jest", "jest", "pytest", "tox",
-        "go test", "cargo test", "cargo nextest", "make test", "make check", "mvn test", "mvn verify",
-        "gradle test", "./gradlew test", "./gradlew check", "rspec", "bundle exec rake", "phpunit",
-        "dotnet test", "mix test", "python -m unittest", "npm run lint", "ctest",
+        "npm test",
+        "npm run test",
+        "yarn test",
+        "pnpm test",
+        "npx jest",
+        "jest",
+        "pytest",
+        "tox",
+        "go test",
+        "cargo test",
+        "cargo nextest",
+        "make test",
+        "make check",
+        "mvn test",
+        "mvn verify",
+        "gradle test",
+        "./gradlew test",
+        "./gradlew check",
+        "rspec",
+        "bundle exec rake",
+        "phpunit",
+        "dotnet test",
+        "mix test",
+        "python -m unittest",
+        "npm run lint",
+        "ctest",
     ]
     .iter()
     .any(|t| c.contains(t))
@@ -289,9 +344,23 @@ pub(crate) fn is_test_command(cmd: &str) -> bool {
 /// Does a job id or name say it tests?
 pub(crate) fn is_test_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|t| matches!(t, "test" | "tests" | "testing" | "unit" | "integration" | "e2e" | "check" | "checks" | "ci" | "lint" | "verify" | "qa"))
+    lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| {
+        matches!(
+            t,
+            "test"
+                | "tests"
+                | "testing"
+                | "unit"
+                | "integration"
+                | "e2e"
+                | "check"
+                | "checks"
+                | "ci"
+                | "lint"
+                | "verify"
+                | "qa"
+        )
+    })
 }
 
 /// Image references with a mutable, branch-like tag: `app:latest`, `ghcr.io/x/y:main`.
@@ -305,7 +374,10 @@ pub(crate) fn mutable_image_refs(text: &str) -> Vec<(usize, usize)> {
     else {
         return Vec::new();
     };
-    re.captures_iter(text).filter_map(|c| c.get(1)).map(|m| (m.start(), m.end())).collect()
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| (m.start(), m.end()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -314,24 +386,48 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(CiSystem::of_path(".github/workflows/deploy.yml"), Some(CiSystem::GithubActions));
-        assert_eq!(CiSystem::of_path(".gitlab-ci.yml"), Some(CiSystem::GitlabCi));
-        assert_eq!(CiSystem::of_path(".gitlab/ci/deploy.yml"), Some(CiSystem::GitlabCi));
-        assert_eq!(CiSystem::of_path(".circleci/config.yml"), Some(CiSystem::Circleci));
+        assert_eq!(
+            CiSystem::of_path(".github/workflows/deploy.yml"),
+            Some(CiSystem::GithubActions)
+        );
+        assert_eq!(
+            CiSystem::of_path(".gitlab-ci.yml"),
+            Some(CiSystem::GitlabCi)
+        );
+        assert_eq!(
+            CiSystem::of_path(".gitlab/ci/deploy.yml"),
+            Some(CiSystem::GitlabCi)
+        );
+        assert_eq!(
+            CiSystem::of_path(".circleci/config.yml"),
+            Some(CiSystem::Circleci)
+        );
         assert_eq!(CiSystem::of_path("k8s/deploy.yml"), None);
         assert_eq!(CiSystem::of_path(".github/workflows/README.md"), None);
     }
 
     #[test]
     fn secret_names_in_expressions() {
-        assert_eq!(secret_names("${{ secrets.PROD_DB_URL }}"), vec!["PROD_DB_URL"]);
-        assert_eq!(secret_names("a ${{ secrets['X_Y'] }} b ${{secrets.Z}} ${{ secrets.Z }}"), vec!["X_Y", "Z"]);
+        assert_eq!(
+            secret_names("${{ secrets.PROD_DB_URL }}"),
+            vec!["PROD_DB_URL"]
+        );
+        assert_eq!(
+            secret_names("a ${{ secrets['X_Y'] }} b ${{secrets.Z}} ${{ secrets.Z }}"),
+            vec!["X_Y", "Z"]
+        );
         assert!(secret_names("mysecrets.x and ${{ inputs.secrets }}").is_empty());
     }
 
     #[test]
     fn prod_secret_names() {
-        for n in ["PROD_DB_URL", "DB_PASSWORD_PROD", "PRODUCTION_API_KEY", "prod-token", "AWS_PRD_KEY"] {
+        for n in [
+            "PROD_DB_URL",
+            "DB_PASSWORD_PROD",
+            "PRODUCTION_API_KEY",
+            "prod-token",
+            "AWS_PRD_KEY",
+        ] {
             assert!(is_prod_secret_name(n), "{n}");
         }
         for n in ["PRODUCT_KEY", "DB_PASSWORD", "STAGING_TOKEN", "REPRODUCE"] {
@@ -341,8 +437,12 @@ mod tests {
 
     #[test]
     fn mutable_images() {
-        let t = "docker push ghcr.io/acme/api:latest && kubectl set image deploy/api api=acme/api:main";
-        let found: Vec<&str> = mutable_image_refs(t).into_iter().map(|(a, b)| &t[a..b]).collect();
+        let t =
+            "docker push ghcr.io/acme/api:latest && kubectl set image deploy/api api=acme/api:main";
+        let found: Vec<&str> = mutable_image_refs(t)
+            .into_iter()
+            .map(|(a, b)| &t[a..b])
+            .collect();
         assert_eq!(found, vec!["ghcr.io/acme/api:latest", "acme/api:main"]);
         assert!(mutable_image_refs("image: acme/api:1.4.2 and acme/api@sha256:abc").is_empty());
     }

@@ -60,14 +60,22 @@ pub struct CiSettings {
 
 impl CiSettings {
     pub fn parse(text: &str) -> Result<CiSettings, SettingsError> {
-        let raw: RawSettings = serde_json::from_str(text).map_err(|e| SettingsError { line: e.line(), message: e.to_string() })?;
+        let raw: RawSettings = serde_json::from_str(text).map_err(|e| SettingsError {
+            line: e.line(),
+            message: e.to_string(),
+        })?;
         Ok(CiSettings {
             environments: raw
                 .environments
                 .into_iter()
                 .map(|e| EnvProtection {
-                    required_reviewers: e.protection_rules.iter().any(|r| r.kind == "required_reviewers" && !r.reviewers.is_empty()),
-                    branch_policy: e.deployment_branch_policy.is_some_and(|p| p.protected_branches || p.custom_branch_policies),
+                    required_reviewers: e
+                        .protection_rules
+                        .iter()
+                        .any(|r| r.kind == "required_reviewers" && !r.reviewers.is_empty()),
+                    branch_policy: e
+                        .deployment_branch_policy
+                        .is_some_and(|p| p.protected_branches || p.custom_branch_policies),
                     name: e.name,
                 })
                 .collect(),
@@ -75,7 +83,9 @@ impl CiSettings {
     }
 
     pub fn environment(&self, name: &str) -> Option<&EnvProtection> {
-        self.environments.iter().find(|e| e.name.eq_ignore_ascii_case(name))
+        self.environments
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -94,6 +104,9 @@ mod tests {
         assert!(p.required_reviewers && p.branch_policy);
         let st = s.environment("staging").unwrap();
         assert!(!st.required_reviewers && !st.branch_policy);
-        assert_eq!(CiSettings::parse("{\"environments\": 3}").unwrap_err().line, 1);
+        assert_eq!(
+            CiSettings::parse("{\"environments\": 3}").unwrap_err().line,
+            1
+        );
     }
 }

@@ -6,20 +6,61 @@ use envguard_model::{Region, Tier};
 
 /// Words that make a command a deployment.
 const DEPLOY_WORDS: &[&str] = &[
-    "deploy", "deployment", "release", "promote", "rollout", "apply", "upgrade", "install", "sync",
-    "publish", "up", "push", "ship", "workspace", "context", "use-context", "provision",
+    "deploy",
+    "deployment",
+    "release",
+    "promote",
+    "rollout",
+    "apply",
+    "upgrade",
+    "install",
+    "sync",
+    "publish",
+    "up",
+    "push",
+    "ship",
+    "workspace",
+    "context",
+    "use-context",
+    "provision",
 ];
 
 /// Tools whose invocation with an environment token is a deployment even
 /// without a deploy word (`kubectl --context prod`, `vercel --prod`).
 const DEPLOY_TOOLS: &[&str] = &[
-    "kubectl", "helm", "terraform", "tofu", "terragrunt", "vercel", "serverless", "sls", "fly", "flyctl",
-    "cdk", "doctl", "gcloud", "eb", "ansible-playbook", "skaffold", "argocd", "pulumi", "netlify", "heroku",
-    "kustomize", "aws", "az", "firebase", "wrangler", "railway", "render", "copilot",
+    "kubectl",
+    "helm",
+    "terraform",
+    "tofu",
+    "terragrunt",
+    "vercel",
+    "serverless",
+    "sls",
+    "fly",
+    "flyctl",
+    "cdk",
+    "doctl",
+    "gcloud",
+    "eb",
+    "ansible-playbook",
+    "skaffold",
+    "argocd",
+    "pulumi",
+    "netlify",
+    "heroku",
+    "kustomize",
+    "aws",
+    "az",
+    "firebase",
+    "wrangler",
+    "railway",
+    "render",
+    "copilot",
 ];
 
 fn tokens(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|t| !t.is_empty())
+    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty())
 }
 
 /// Infers a target from one command line (or script): `./deploy.sh prod`,
@@ -35,7 +76,9 @@ pub fn infer_target_from_text(text: &str, region: Region, resolve: Resolver<'_>)
         }
         let lower = line_trim.to_ascii_lowercase();
         let words: Vec<&str> = tokens(&lower).collect();
-        let deployish = words.iter().any(|w| DEPLOY_WORDS.contains(w) || w.starts_with("deploy"))
+        let deployish = words
+            .iter()
+            .any(|w| DEPLOY_WORDS.contains(w) || w.starts_with("deploy"))
             || words.first().is_some_and(|w| DEPLOY_TOOLS.contains(w))
             || lower.contains("vercel");
         if !deployish {
@@ -47,7 +90,10 @@ pub fn infer_target_from_text(text: &str, region: Region, resolve: Resolver<'_>)
         }
         for w in &words {
             // Common command words that are also aliases are not environment names here.
-            if matches!(*w, "test" | "tests" | "local" | "live" | "int" | "integration") {
+            if matches!(
+                *w,
+                "test" | "tests" | "local" | "live" | "int" | "integration"
+            ) {
                 continue;
             }
             if let Some(r) = resolve(w) {
@@ -58,8 +104,14 @@ pub fn infer_target_from_text(text: &str, region: Region, resolve: Resolver<'_>)
         }
         if let Some((env, tier)) = found {
             if best.as_ref().is_none_or(|b| tier > b.tier) {
-                let shown: String = line_trim.chars().take(80).collect();
-                best = Some(Target { env, tier, evidence: format!("runs `{shown}`"), region, declared: false });
+                let shown: String = line_trim.chars().take(120).collect();
+                best = Some(Target {
+                    env,
+                    tier,
+                    evidence: format!("runs `{shown}`"),
+                    region,
+                    declared: false,
+                });
             }
         }
     }
@@ -71,12 +123,18 @@ pub fn infer_target_from_text(text: &str, region: Region, resolve: Resolver<'_>)
 pub fn job_name_target(name: &str, region: Region, resolve: Resolver<'_>) -> Option<Target> {
     let lower = name.to_ascii_lowercase();
     let words: Vec<&str> = tokens(&lower).collect();
-    if !words.iter().any(|w| DEPLOY_WORDS.contains(w) || w.starts_with("deploy")) {
+    if !words
+        .iter()
+        .any(|w| DEPLOY_WORDS.contains(w) || w.starts_with("deploy"))
+    {
         return None;
     }
     let mut found: Option<(String, Tier)> = None;
     for w in &words {
-        if matches!(*w, "test" | "tests" | "local" | "live" | "int" | "integration") {
+        if matches!(
+            *w,
+            "test" | "tests" | "local" | "live" | "int" | "integration"
+        ) {
             continue;
         }
         if let Some(r) = resolve(w) {
@@ -86,7 +144,13 @@ pub fn job_name_target(name: &str, region: Region, resolve: Resolver<'_>) -> Opt
         }
     }
     let (env, tier) = found?;
-    Some(Target { env, tier, evidence: format!("job named `{name}`"), region, declared: false })
+    Some(Target {
+        env,
+        tier,
+        evidence: format!("job named `{name}`"),
+        region,
+        declared: false,
+    })
 }
 
 #[cfg(test)]
@@ -108,12 +172,30 @@ mod tests {
 
     #[test]
     fn commands() {
-        assert_eq!(env_of("./scripts/deploy.sh production").as_deref(), Some("prod"));
-        assert_eq!(env_of("kubectl --context prod apply -f k8s/").as_deref(), Some("prod"));
-        assert_eq!(env_of("terraform workspace select staging").as_deref(), Some("staging"));
-        assert_eq!(env_of("helm upgrade --install api ./chart -f values-prod.yaml").as_deref(), Some("prod"));
-        assert_eq!(env_of("npx vercel deploy --prod --token=$T").as_deref(), Some("prod"));
-        assert_eq!(env_of("./deploy.sh staging\n./deploy.sh prod").as_deref(), Some("prod"));
+        assert_eq!(
+            env_of("./scripts/deploy.sh production").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            env_of("kubectl --context prod apply -f k8s/").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            env_of("terraform workspace select staging").as_deref(),
+            Some("staging")
+        );
+        assert_eq!(
+            env_of("helm upgrade --install api ./chart -f values-prod.yaml").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            env_of("npx vercel deploy --prod --token=$T").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            env_of("./deploy.sh staging\n./deploy.sh prod").as_deref(),
+            Some("prod")
+        );
         assert_eq!(env_of("npm test -- --env=production"), None);
         assert_eq!(env_of("echo deploying to prod"), None);
         assert_eq!(env_of("docker build -t api ."), None);

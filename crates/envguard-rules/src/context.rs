@@ -54,6 +54,10 @@ pub struct FileFacts {
 pub struct Context<'a> {
     pub inventory: &'a Inventory,
     pub files: &'a [FileFacts],
+    /// CI/CD pipelines, in path order.
+    pub pipelines: &'a [envguard_pipeline::Pipeline],
+    /// Environment protection rules from `--ci-settings`, when given.
+    pub ci_settings: Option<&'a envguard_pipeline::CiSettings>,
     /// Waivers that have expired, for the `WVR.expired-waiver` rule: (waiver file,
     /// line of the entry, rule it waived, expiry date as written, reason).
     pub expired_waivers: &'a [ExpiredWaiverFact],

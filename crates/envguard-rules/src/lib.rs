@@ -30,6 +30,11 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &rules::secret_reuse::SecretReuse,
         &rules::hardcoded_secret::HardcodedSecret,
         &rules::expired_waiver::ExpiredWaiver,
+        &rules::prod_secret_in_nonprod_job::ProdSecretInNonprodJob,
+        &rules::prod_deploy_ungated::ProdDeployUngated,
+        &rules::main_to_prod::MainToProd,
+        &rules::dev_artifact_to_prod::DevArtifactToProd,
+        &rules::no_gate_on_failure::NoGateOnFailure,
     ];
     all.sort_by_key(|r| r.meta().id);
     all

@@ -98,3 +98,14 @@ fn a_bare_scalar_document_has_no_facts() {
     }
     assert_eq!(kv(&run(Json, "[\"a\"]")), vec![("0", "a", r(1, 3, 1, 4))]);
 }
+
+#[test]
+fn dotted_keys_keep_their_own_name() {
+    let out = run(
+        Json,
+        "{\"settings\": {\"aws.secret.access.key\": \"x\", \"db\": {\"password\": \"y\"}}}",
+    );
+    let names: Vec<&str> = out.facts.iter().map(|f| f.name()).collect();
+    assert_eq!(names, vec!["aws.secret.access.key", "password"]);
+    assert_eq!(out.facts[0].key, "settings.aws.secret.access.key");
+}

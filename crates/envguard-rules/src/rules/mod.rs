@@ -1,5 +1,11 @@
 //! One module per rule.
 
+mod ci;
+pub mod dev_artifact_to_prod;
 pub mod expired_waiver;
 pub mod hardcoded_secret;
+pub mod main_to_prod;
+pub mod no_gate_on_failure;
+pub mod prod_deploy_ungated;
+pub mod prod_secret_in_nonprod_job;
 pub mod secret_reuse;

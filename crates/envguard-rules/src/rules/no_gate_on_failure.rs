@@ -1,0 +1,110 @@
+use super::ci::{job_label, prod_deploys};
+use crate::{finding_id, Context, Rule};
+use envguard_model::{Finding, FindingBuilder, Location, RuleMeta, Severity};
+use envguard_pipeline::{CiSystem, TriggerKind};
+
+crate::declare_rule! {
+    /// # R05.no-gate-on-failure
+    ///
+    /// ## What it does
+    /// Finds a production deploy job that does not wait for the tests: the
+    /// pipeline has test jobs (by name — `test`, `unit`, `e2e`, `lint`, `check` —
+    /// or by command — `npm test`, `pytest`, `go test`, `cargo test`, `mvn verify`,
+    /// …) and none of them is among the deploy job's `needs` (directly or
+    /// transitively). A deploy in a pipeline with no test job at all is reported
+    /// as a warning, unless it runs after another workflow (`workflow_run`).
+    ///
+    /// GitLab jobs without `needs:` wait for every earlier stage and count as gated.
+    ///
+    /// ## Why it matters
+    /// 002 §6: "Failed checks block progression". Jobs in a GitHub workflow run in
+    /// parallel unless `needs:` orders them: a deploy next to a failing test job
+    /// still ships.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// jobs:
+    ///   test:
+    ///     steps: [{ run: npm test }]
+    ///   deploy:
+    ///     environment: production
+    ///     steps: [{ run: ./deploy.sh production }]
+    /// ```
+    ///
+    /// ## Fix
+    /// Add `needs: [test]` (GitHub), `needs:` or stage order (GitLab), `requires:`
+    /// (CircleCI) so a failing check stops the deploy.
+    pub struct NoGateOnFailure {
+        id: "R05.no-gate-on-failure",
+        summary: "A production deploy does not wait for the test jobs",
+        severity: Severity::Error,
+        clauses: "002 §6",
+    }
+}
+
+impl Rule for NoGateOnFailure {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        for (p, job) in prod_deploys(ctx) {
+            let Some(target) = &job.target else { continue };
+            if job.runs_tests {
+                continue;
+            }
+            let tests: Vec<&str> = p
+                .jobs
+                .iter()
+                .filter(|j| j.runs_tests && j.id != job.id)
+                .map(|j| j.id.as_str())
+                .collect();
+            let closure = p.needs_closure(job);
+            let gated = closure.iter().any(|j| j.runs_tests)
+                || (p.system == CiSystem::GitlabCi && job.needs.is_empty() && !tests.is_empty());
+            if gated {
+                continue;
+            }
+            let after_workflow = p
+                .job_triggers(job)
+                .iter()
+                .any(|t| matches!(t.kind, TriggerKind::WorkflowRun { .. }));
+            let (severity, message) = if !tests.is_empty() {
+                (
+                    Severity::Error,
+                    format!(
+                        "Job {} deploys to {} without needing the test job(s) {}",
+                        job_label(job),
+                        target.env,
+                        tests.join(", ")
+                    ),
+                )
+            } else if after_workflow || job.uses.is_some() {
+                continue;
+            } else {
+                (
+                    Severity::Warning,
+                    format!(
+                        "Job {} deploys to {} and no test job runs before it in this pipeline",
+                        job_label(job),
+                        target.env
+                    ),
+                )
+            };
+            out.push(
+                FindingBuilder::new(
+                    Self::META.id,
+                    severity,
+                    Location {
+                        path: p.path.clone(),
+                        region: job.region,
+                    },
+                )
+                .message(message)
+                .environment(target.env.clone())
+                .id(finding_id(Self::META.id, &p.path, &job.id, &target.env))
+                .build(),
+            );
+        }
+    }
+}

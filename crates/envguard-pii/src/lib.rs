@@ -25,7 +25,8 @@ mod text;
 pub mod validate;
 
 pub use dataset::{
-    redact_dataset, scan_dataset, visit_dataset, CellDetection, DatasetFormat, DatasetScanner,
+    redact_dataset, scan_dataset, visit_dataset, visit_dataset_opts, CellDetection, DatasetFormat,
+    DatasetScanner,
 };
 pub use redact::{Operator, Redacted, Redactor};
 pub use report::{ColumnReport, DatasetReport, EntityCount};

@@ -1,6 +1,6 @@
 //! Redaction operators over detections.
 
-use crate::text::detect_into;
+use crate::text::detect_into_opts;
 use crate::validate;
 use crate::{Detection, Entity};
 use hmac::{Hmac, KeyInit, Mac};
@@ -77,7 +77,9 @@ impl Redactor {
         self.op
     }
 
-    /// Detects and replaces personal data in `text`.
+    /// Detects and replaces personal data in `text`. E-mail addresses at
+    /// reserved example domains are replaced too: over-redacting them costs
+    /// nothing before a prompt leaves the boundary.
     pub fn redact_text(&self, text: &str) -> Redacted {
         self.redact_with_hint(text, None)
     }
@@ -85,7 +87,7 @@ impl Redactor {
     /// Like [`Redactor::redact_text`] with a column/field entity as context.
     pub fn redact_with_hint(&self, text: &str, hint: Option<Entity>) -> Redacted {
         let mut detections = Vec::new();
-        detect_into(text, hint, &mut detections);
+        detect_into_opts(text, hint, true, &mut detections);
         let text = self.apply(text, &detections);
         Redacted { text, detections }
     }

@@ -354,6 +354,18 @@ fn det(
 }
 
 pub(crate) fn detect_into(text: &str, hint: Option<Entity>, out: &mut Vec<Detection>) {
+    detect_into_opts(text, hint, false, out);
+}
+
+/// With `reserved`, e-mail addresses at reserved example domains are
+/// reported too (low confidence): redaction before a prompt leaves the
+/// boundary removes them anyway, while dataset findings leave them out.
+pub(crate) fn detect_into_opts(
+    text: &str,
+    hint: Option<Entity>,
+    reserved: bool,
+    out: &mut Vec<Detection>,
+) {
     let base = out.len();
     let b = text.as_bytes();
     if hint == Some(Entity::Person) {
@@ -367,9 +379,17 @@ pub(crate) fn detect_into(text: &str, hint: Option<Entity>, out: &mut Vec<Detect
         if emails.last().is_some_and(|e| e.span.end > at) {
             continue;
         }
-        if let Some((s, e, reserved)) = email_at(b, at) {
-            if !reserved {
+        if let Some((s, e, is_reserved)) = email_at(b, at) {
+            if !is_reserved {
                 emails.push(det(Entity::Email, s, e, Confidence::High, "email-syntax"));
+            } else if reserved {
+                emails.push(det(
+                    Entity::Email,
+                    s,
+                    e,
+                    Confidence::Low,
+                    "email-syntax+reserved-domain",
+                ));
             }
         }
     }
@@ -939,7 +959,7 @@ impl Scan<'_> {
             }
         }
         let text = self.text;
-        let ip_ctx = self.hint == Some(Entity::Ipv4) || ctx_any(text, i, 2, 24, IP_WORDS);
+        let ip_ctx = self.hint == Some(Entity::Ipv4) || ctx_any(text, i, 1, 16, IP_WORDS);
         if !ip_ctx && ctx_any_skip_digits(text, i, 3, 64, VERSION_WORDS) {
             return None;
         }
@@ -968,7 +988,9 @@ impl Scan<'_> {
         let mut e = g.end();
         let mut hijri = false;
         let valid = if l[0] == 4 && (1..=2).contains(&l[1]) && (1..=2).contains(&l[2]) {
-            if (1300..=1500).contains(&a) && g.sep != Some(b'.') {
+            if g.sep == Some(b'.') {
+                false // Y.M.D with dots is a version string far more often than a date
+            } else if (1300..=1500).contains(&a) {
                 hijri = validate::hijri_valid(a, m, c);
                 hijri
             } else {
@@ -1279,7 +1301,7 @@ impl Scan<'_> {
                 }
                 break;
             }
-            if !is_cap(w) || word_in(w, LATIN_STOP) {
+            if !is_cap(w) {
                 break;
             }
             let fam_struct = (w.starts_with("Al-") || w.starts_with("El-") || w.starts_with("al-"))
@@ -1299,7 +1321,7 @@ impl Scan<'_> {
                 gaz += 1;
                 continue;
             }
-            if tokens == 1 && (given0 || cue) && !is_all_caps(w) {
+            if tokens == 1 && (given0 || cue) && !is_all_caps(w) && !word_in(w, LATIN_STOP) {
                 end = e;
                 tokens += 1;
                 continue;

@@ -9,7 +9,7 @@ pub mod readers;
 
 use crate::redact::Redactor;
 use crate::report::{ColumnAcc, ColumnReport, DatasetReport};
-use crate::text::{detect_into, detect_text_with_hint};
+use crate::text::{detect_into_opts, detect_text_with_hint};
 use crate::{Detection, Entity};
 use readers::{count_lines, walk_csv, walk_json, walk_sql, LineTracker};
 use std::collections::HashMap;
@@ -69,6 +69,8 @@ pub fn scan_dataset(path: &str, bytes: &[u8]) -> Option<DatasetReport> {
 #[derive(Debug, Clone, Default)]
 struct ColClass {
     hint: Option<Entity>,
+    /// entities a column's name rules out (an `app_version` holds no IPs)
+    deny: &'static [Entity],
     skip: bool,
     reason: Option<String>,
 }
@@ -226,6 +228,7 @@ impl DatasetScanner {
                 line_bases[0],
                 header,
                 classes,
+                false,
                 &mut |_| {},
             )]
         } else {
@@ -235,7 +238,9 @@ impl DatasetScanner {
                     .zip(&line_bases)
                     .map(|(w, &lb)| {
                         let chunk = &body[w[0]..w[1]];
-                        s.spawn(move || scan_chunk(format, chunk, lb, header, classes, &mut |_| {}))
+                        s.spawn(move || {
+                            scan_chunk(format, chunk, lb, header, classes, false, &mut |_| {})
+                        })
                     })
                     .collect();
                 handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -337,7 +342,17 @@ pub struct CellDetection<'a> {
 
 /// Visits every cell with detections in a whole in-memory dataset
 /// (single-threaded). Returns false when `path` is not a dataset format.
-pub fn visit_dataset(path: &str, bytes: &[u8], mut on: impl FnMut(&CellDetection<'_>)) -> bool {
+pub fn visit_dataset(path: &str, bytes: &[u8], on: impl FnMut(&CellDetection<'_>)) -> bool {
+    visit_dataset_opts(path, bytes, false, on)
+}
+
+/// [`visit_dataset`]; with `redaction`, reserved example e-mails are included.
+pub fn visit_dataset_opts(
+    path: &str,
+    bytes: &[u8],
+    redaction: bool,
+    mut on: impl FnMut(&CellDetection<'_>),
+) -> bool {
     let Some(format) = DatasetFormat::from_path(path) else {
         return false;
     };
@@ -362,6 +377,7 @@ pub fn visit_dataset(path: &str, bytes: &[u8], mut on: impl FnMut(&CellDetection
         lines,
         header.as_deref(),
         Some(&classes),
+        redaction,
         &mut |c: &CellDetection<'_>| {
             let shifted = CellDetection {
                 raw: c.raw.start + start..c.raw.end + start,
@@ -379,7 +395,7 @@ pub fn redact_dataset(path: &str, bytes: &[u8], redactor: &Redactor) -> Option<(
     let format = DatasetFormat::from_path(path)?;
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut count = 0u64;
-    visit_dataset(path, bytes, |c| {
+    visit_dataset_opts(path, bytes, true, |c| {
         count += c.detections.len() as u64;
         let red = redactor.apply(c.text, c.detections);
         let enc = match format {
@@ -423,6 +439,7 @@ fn scan_chunk(
     line_base: u64,
     header: Option<&[String]>,
     classes: Option<&HashMap<String, ColClass>>,
+    redaction: bool,
     sink: &mut dyn FnMut(&CellDetection<'_>),
 ) -> ChunkResult {
     let empty = HashMap::new();
@@ -433,6 +450,7 @@ fn scan_chunk(
         dets: Vec::new(),
         classes,
         records: 0,
+        redaction,
     };
     let mut lt = LineTracker::new(chunk);
     match format {
@@ -528,6 +546,7 @@ struct ChunkState<'c> {
     dets: Vec<Detection>,
     classes: &'c HashMap<String, ColClass>,
     records: u64,
+    redaction: bool,
 }
 
 impl ChunkState<'_> {
@@ -537,6 +556,7 @@ impl ChunkState<'_> {
         }
         let cls = self.classes.get(name).cloned().unwrap_or_else(|| ColClass {
             hint: name_hint(name),
+            deny: name_deny(name),
             skip: false,
             reason: None,
         });
@@ -561,7 +581,10 @@ impl ChunkState<'_> {
             return;
         }
         self.dets.clear();
-        detect_into(text, cls.hint, &mut self.dets);
+        detect_into_opts(text, cls.hint, self.redaction, &mut self.dets);
+        if !cls.deny.is_empty() {
+            self.dets.retain(|d| !cls.deny.contains(&d.entity));
+        }
         if self.dets.is_empty() {
             return;
         }
@@ -693,6 +716,25 @@ pub(crate) fn name_hint(name: &str) -> Option<Entity> {
     None
 }
 
+/// Entities a column's name rules out.
+pub(crate) fn name_deny(name: &str) -> &'static [Entity] {
+    let last = name
+        .rsplit(['.', '/'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    let toks: Vec<&str> = last.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    if toks.iter().any(|t| {
+        matches!(
+            *t,
+            "version" | "ver" | "build" | "release" | "sdk" | "firmware"
+        )
+    }) {
+        return &[Entity::Ipv4, Entity::Dob];
+    }
+    &[]
+}
+
 fn entity_family(e: Entity) -> Entity {
     match e {
         Entity::PhoneSa | Entity::PhoneUs => Entity::Phone,
@@ -771,6 +813,7 @@ fn decide(name: &str, vals: &[String]) -> ColClass {
         if nums.len() == n && nums.windows(2).all(|w| w[1] == w[0] + 1) {
             return ColClass {
                 hint: None,
+                deny: &[],
                 skip: true,
                 reason: Some("sequential test values".into()),
             };
@@ -789,6 +832,7 @@ fn decide(name: &str, vals: &[String]) -> ColClass {
         if n == 0 || ok * 2 >= n {
             return ColClass {
                 hint: Some(h),
+                deny: name_deny(name),
                 skip: false,
                 reason: Some(format!(
                     "name suggests {}; {ok}/{n} sampled values validate",
@@ -798,6 +842,7 @@ fn decide(name: &str, vals: &[String]) -> ColClass {
         }
         return ColClass {
             hint: None,
+            deny: name_deny(name),
             skip: false,
             reason: Some(format!(
                 "name suggests {} but only {ok}/{n} sampled values validate",
@@ -817,13 +862,17 @@ fn decide(name: &str, vals: &[String]) -> ColClass {
             if c * 10 >= n * 8 {
                 return ColClass {
                     hint: Some(e),
+                    deny: name_deny(name),
                     skip: false,
                     reason: Some(format!("{c}/{n} sampled values are {}", e.id())),
                 };
             }
         }
     }
-    ColClass::default()
+    ColClass {
+        deny: name_deny(name),
+        ..ColClass::default()
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! outcome to the documented exit codes (0 clean, 1 findings, 2 error).
 
 mod cmd_check;
+mod cmd_data;
 mod cmd_init;
 mod cmd_rules;
 
@@ -32,6 +33,15 @@ enum Command {
     Init(cmd_init::InitArgs),
     /// List the rules, or write their documentation pages.
     Rules(cmd_rules::RulesArgs),
+    /// Scan datasets (CSV, TSV, JSON, JSONL, SQL dumps) for PII/PHI, per column.
+    ///
+    /// Reports counts, confidence and line numbers, never the values.
+    /// Exit codes: 0 when nothing is found, 1 when PII/PHI is found, 2 on error.
+    ScanData(cmd_data::ScanDataArgs),
+    /// Redact PII/PHI from text, CSV, JSON, JSONL or SQL (stdin or file).
+    Redact(cmd_data::RedactArgs),
+    /// Dataset provenance manifests (policy 000 §3 R-02).
+    Provenance(cmd_data::ProvenanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +57,9 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Init(args) => cmd_init::run(args),
         Command::Rules(args) => cmd_rules::run(args),
+        Command::ScanData(args) => cmd_data::run_scan(args),
+        Command::Redact(args) => cmd_data::run_redact(args),
+        Command::Provenance(args) => cmd_data::run_provenance(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -182,3 +182,23 @@ pub struct Detection {
     /// Which validator or rule accepted it, e.g. `luhn+saudi-id`, `mod97`.
     pub validator: &'static str,
 }
+
+/// A 32-byte redaction key from a project secret: SHA-256 over a domain tag
+/// and the secret, so the same secret used for fingerprints yields a
+/// different key here.
+pub fn derive_key(secret: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"envguard-redact-key-v1\0");
+    h.update(secret);
+    h.finalize().into()
+}
+
+/// Lower-case hex SHA-256 of `bytes` (provenance manifests).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

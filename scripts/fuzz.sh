@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz one extractor: scripts/fuzz.sh TARGET SECONDS
-# TARGET: dotenv | properties | yaml | json | toml | hcl (see fuzz/Cargo.toml).
+# TARGET: dotenv | properties | yaml | json | toml | hcl | pii_readers (see fuzz/Cargo.toml).
 #
 # Runs libFuzzer without a sanitizer (`--sanitizer none`): cargo-fuzz's default
 # AddressSanitizer build needs nightly flags, and the crate forbids `unsafe`

@@ -3,6 +3,7 @@
 //! outcome to the documented exit codes (0 clean, 1 findings, 2 error).
 
 mod cmd_check;
+mod cmd_data;
 mod cmd_init;
 mod cmd_pipeline;
 mod cmd_rules;
@@ -35,6 +36,15 @@ enum Command {
     Pipeline(cmd_pipeline::PipelineArgs),
     /// List the rules, or write their documentation pages.
     Rules(cmd_rules::RulesArgs),
+    /// Scan datasets (CSV, TSV, JSON, JSONL, SQL dumps) for PII/PHI, per column.
+    ///
+    /// Reports counts, confidence and line numbers, never the values.
+    /// Exit codes: 0 when nothing is found, 1 when PII/PHI is found, 2 on error.
+    ScanData(cmd_data::ScanDataArgs),
+    /// Redact PII/PHI from text, CSV, JSON, JSONL or SQL (stdin or file).
+    Redact(cmd_data::RedactArgs),
+    /// Dataset provenance manifests (policy 000 §3 R-02).
+    Provenance(cmd_data::ProvenanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +61,9 @@ fn main() -> ExitCode {
         Command::Init(args) => cmd_init::run(args),
         Command::Pipeline(args) => cmd_pipeline::run(args),
         Command::Rules(args) => cmd_rules::run(args),
+        Command::ScanData(args) => cmd_data::run_scan(args),
+        Command::Redact(args) => cmd_data::run_redact(args),
+        Command::Provenance(args) => cmd_data::run_provenance(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -513,3 +513,42 @@ fn pipeline_command_prints_the_model() {
     );
     assert_eq!(deploy["needs_tests"], true);
 }
+
+#[test]
+fn provenance_manifest_must_match_the_data() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = root.join(EXAMPLE).join("tests/fixtures");
+    let data = std::fs::read_to_string(fixtures.join("patients-synthetic.csv")).unwrap();
+    let manifest =
+        std::fs::read_to_string(fixtures.join("patients-synthetic.csv.provenance.toml")).unwrap();
+    write(dir.path(), "envs/dev/seed/patients.csv", &data);
+    write(
+        dir.path(),
+        "envs/dev/seed/patients.csv.provenance.toml",
+        &manifest.replace("patients-synthetic.csv", "patients.csv"),
+    );
+    let out = envguard(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // Edit one row: the manifest no longer describes the data.
+    write(
+        dir.path(),
+        "envs/dev/seed/patients.csv",
+        &data.replacen("1001,", "1009,", 1),
+    );
+    let out = envguard(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &report["findings"].as_array().unwrap()[0];
+    assert_eq!(f["rule_id"], "R02.pii-in-nonprod");
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("sha256") && msg.contains("SA_NATIONAL_ID"),
+        "{msg}"
+    );
+    // Counts and columns, never values.
+    for line in data.lines().skip(1) {
+        let nid = line.split(',').nth(2).unwrap();
+        assert!(!stdout(&out).contains(nid));
+    }
+}

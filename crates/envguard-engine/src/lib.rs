@@ -2,6 +2,7 @@
 //! format → detect secrets → run rules → apply inline ignores, waivers and
 //! baselines. Returns one [`ScanResult`] for the reporters.
 
+mod dataset;
 mod init;
 mod pipelines;
 mod process;

@@ -135,6 +135,11 @@ pub(crate) fn process_file(
     FileOutcome {
         facts: FileFacts {
             path: path.to_owned(),
+            dataset: if crate::dataset::is_nonprod_dataset(path, env.as_ref()) {
+                crate::dataset::scan(path, bytes)
+            } else {
+                None
+            },
             env,
             secrets,
             hints,

@@ -146,6 +146,9 @@ fn scan_one(
     }
     let env = inventory.attribute(rel);
     let mut outcome = process_file(rel, &bytes, env, inventory, detector, opts.fingerprinter);
+    if let Some(ds) = outcome.facts.dataset.as_mut() {
+        ds.provenance = crate::dataset::provenance(path, rel, &bytes);
+    }
     outcome.bytes = bytes.len() as u64;
     Msg::File(Box::new(outcome))
 }

@@ -48,6 +48,44 @@ pub struct FileFacts {
     pub env: Option<EnvAttribution>,
     pub secrets: Vec<SecretOccurrence>,
     pub hints: Vec<EnvHint>,
+    /// Set for a dataset outside production (CSV, TSV, JSONL, SQL dump, data JSON).
+    pub dataset: Option<DatasetFacts>,
+}
+
+/// What a non-production dataset holds: counts per column and entity, never values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetFacts {
+    /// `csv`, `tsv`, `json`, `jsonl`, `sql`.
+    pub format: &'static str,
+    pub records: u64,
+    pub pii_columns: Vec<PiiColumn>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PiiColumn {
+    pub column: String,
+    /// (entity id such as `SA_NATIONAL_ID`, detections), most frequent first.
+    pub entities: Vec<(&'static str, u64)>,
+    /// First 1-based line holding one.
+    pub first_line: Option<u64>,
+}
+
+/// The written provenance of a dataset (000 §3 R-02).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    Missing,
+    /// A manifest that names the file, says `synthetic` or `masked`, and (for a
+    /// `.provenance.*` file) matches the file's SHA-256 and names an approver and date.
+    Valid {
+        manifest: String,
+        kind: String,
+    },
+    /// A manifest that exists but does not hold.
+    Invalid {
+        manifest: String,
+        problem: String,
+    },
 }
 
 /// What rules see: the inventory and the facts of every file, in path order.

@@ -13,7 +13,9 @@ mod context;
 mod docs;
 pub mod rules;
 
-pub use context::{Context, ExpiredWaiverFact, FileFacts, SecretOccurrence};
+pub use context::{
+    Context, DatasetFacts, ExpiredWaiverFact, FileFacts, PiiColumn, Provenance, SecretOccurrence,
+};
 pub use docs::render_rule_doc;
 use envguard_model::{Finding, RuleMeta};
 use sha2::{Digest, Sha256};
@@ -35,6 +37,8 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &rules::main_to_prod::MainToProd,
         &rules::dev_artifact_to_prod::DevArtifactToProd,
         &rules::no_gate_on_failure::NoGateOnFailure,
+        &rules::pii_in_nonprod::PiiInNonprod,
+        &rules::missing_provenance::MissingProvenance,
     ];
     all.sort_by_key(|r| r.meta().id);
     all

@@ -1,0 +1,8 @@
+//! envguard's ledger: a tamper-evident, environment-partitioned audit and AI
+//! log (issue 7). One append-only log per environment, an RFC 6962 Merkle tree
+//! over canonical (RFC 8785) events, checkpoints signed in the C2SP
+//! signed-note / tlog-checkpoint format, inclusion and consistency proofs that
+//! verify offline from an export alone, and retention that drops payloads but
+//! keeps every proof valid.
+
+pub mod merkle;

@@ -6,3 +6,4 @@
 //! keeps every proof valid.
 
 pub mod merkle;
+pub mod note;

@@ -7,3 +7,5 @@
 
 pub mod merkle;
 pub mod note;
+pub mod pii;
+pub mod schema;

@@ -5,7 +5,17 @@
 //! verify offline from an export alone, and retention that drops payloads but
 //! keeps every proof valid.
 
+pub mod config;
+pub mod ledger;
 pub mod merkle;
 pub mod note;
 pub mod pii;
 pub mod schema;
+pub mod sqlite;
+pub mod store;
+
+pub use config::{Access, AccessPolicy, LedgerConfig, PiiPolicy};
+pub use ledger::{Ledger, LedgerError, VerifyFailure, VerifyReport};
+pub use pii::{BuiltinPii, PiiScreen};
+pub use schema::{validate_event, Event, Kind, SchemaError};
+pub mod export;

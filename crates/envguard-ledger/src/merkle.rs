@@ -349,6 +349,66 @@ pub fn verify_consistency(
     Ok(())
 }
 
+/// The perfect subtrees that make up a tree of `size` leaves (its right
+/// border), highest level first: one per set bit of `size`.
+pub fn frontier_positions(size: u64) -> Vec<(u32, u64)> {
+    (0..64u32)
+        .rev()
+        .filter(|l| (size >> l) & 1 == 1)
+        .map(|l| (l, (size >> l) - 1))
+        .collect()
+}
+
+/// Extends a tree from its right border, emitting every perfect subtree an
+/// appended leaf completes, so a store can keep all of them.
+#[derive(Debug, Clone)]
+pub struct Appender {
+    size: u64,
+    frontier: Vec<Option<Hash>>,
+}
+
+impl Appender {
+    /// `border` holds the hashes at [`frontier_positions`]`(size)`, in that order.
+    pub fn new(size: u64, border: &[Hash]) -> Appender {
+        let mut frontier = vec![None; 64];
+        for ((level, _), h) in frontier_positions(size).into_iter().zip(border) {
+            frontier[level as usize] = Some(*h);
+        }
+        Appender { size, frontier }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends a leaf; pushes `(level, index, hash)` of each completed internal node.
+    pub fn push(&mut self, leaf: Hash, completed: &mut Vec<(u32, u64, Hash)>) {
+        let mut h = leaf;
+        let mut level = 0usize;
+        let mut index = self.size;
+        while index & 1 == 1 {
+            let left = self.frontier[level].take().unwrap_or_default();
+            h = node_hash(&left, &h);
+            level += 1;
+            index >>= 1;
+            completed.push((level as u32, index, h));
+        }
+        self.frontier[level] = Some(h);
+        self.size += 1;
+    }
+
+    pub fn root(&self) -> Hash {
+        let mut acc: Option<Hash> = None;
+        for h in self.frontier.iter().flatten() {
+            acc = Some(match acc {
+                None => *h,
+                Some(right) => node_hash(h, &right),
+            });
+        }
+        acc.unwrap_or_else(empty_root)
+    }
+}
+
 /// All perfect subtree hashes of a tree held in memory: `levels[l][i]`.
 #[derive(Debug, Clone, Default)]
 pub struct MemTree {
@@ -490,6 +550,27 @@ mod tests {
             t.level(1)[3],
             h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0")
         );
+    }
+
+    #[test]
+    fn appender_matches_tree() {
+        let t = vector_tree();
+        for start in 0..=8u64 {
+            let border: Vec<Hash> = frontier_positions(start)
+                .into_iter()
+                .map(|(l, i)| t.node(l, i).unwrap())
+                .collect();
+            let mut a = Appender::new(start, &border);
+            assert_eq!(a.root(), h(ROOTS[start as usize]));
+            let mut done = Vec::new();
+            for i in start..8 {
+                a.push(t.leaves()[i as usize], &mut done);
+                assert_eq!(a.root(), h(ROOTS[i as usize + 1]));
+            }
+            for (l, i, hh) in done {
+                assert_eq!(t.node(l, i).unwrap(), hh);
+            }
+        }
     }
 
     #[test]

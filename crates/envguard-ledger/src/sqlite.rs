@@ -133,17 +133,7 @@ impl SqliteStore {
         hash_of(&b, "node hash")
     }
 
-    fn row(
-        r: &rusqlite::Row<'_>,
-    ) -> rusqlite::Result<(
-        i64,
-        Vec<u8>,
-        Option<Vec<u8>>,
-        i64,
-        String,
-        Option<String>,
-        String,
-    )> {
+    fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         Ok((
             r.get(0)?,
             r.get(1)?,

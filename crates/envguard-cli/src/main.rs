@@ -4,6 +4,7 @@
 
 mod cmd_check;
 mod cmd_init;
+mod cmd_ledger;
 mod cmd_rules;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     Init(cmd_init::InitArgs),
     /// List the rules, or write their documentation pages.
     Rules(cmd_rules::RulesArgs),
+    /// The tamper-evident, per-environment audit and AI log: init, append, checkpoint, prove, verify, export.
+    Ledger(cmd_ledger::LedgerArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Init(args) => cmd_init::run(args),
         Command::Rules(args) => cmd_rules::run(args),
+        Command::Ledger(args) => cmd_ledger::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

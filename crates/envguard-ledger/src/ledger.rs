@@ -28,8 +28,8 @@ pub const SYSTEM_TENANT: &str = "_envguard_ledger";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("event {line}: {source}")]
-    Schema { line: usize, source: SchemaError },
+    #[error("event {line}: {error}")]
+    Schema { line: usize, error: SchemaError },
     #[error("event {line}: R03 {path}: holds {kinds} and the {env} ledger's PII policy is `reject` (000 §5: no PHI/PII in dev/test logs); nothing was written")]
     Pii {
         line: usize,
@@ -297,8 +297,12 @@ impl Ledger {
         let mut redacted = 0u64;
         for (k, mut v) in values.into_iter().enumerate() {
             let line = first_line + k;
-            let ev = validate_event(&v, Some(&self.config.environment))
-                .map_err(|source| LedgerError::Schema { line, source })?;
+            let ev = validate_event(&v, Some(&self.config.environment)).map_err(|source| {
+                LedgerError::Schema {
+                    line,
+                    error: source,
+                }
+            })?;
             if self.config.pii_policy != PiiPolicy::Allow {
                 let mut path = String::from("$");
                 let mut found: Option<(String, Vec<String>)> = None;
@@ -316,8 +320,10 @@ impl Ledger {
                 }
                 redacted += n;
             }
-            let payload =
-                canonical_bytes(&v).map_err(|source| LedgerError::Schema { line, source })?;
+            let payload = canonical_bytes(&v).map_err(|source| LedgerError::Schema {
+                line,
+                error: source,
+            })?;
             out.push(NewEntry {
                 leaf_hash: leaf_hash(&payload),
                 payload,

@@ -109,7 +109,9 @@ fn five_line_tour_and_dir_anywhere() {
         None,
     );
     assert!(o.status.success(), "{}", text(&o));
-    let bad = std::fs::read_to_string(&exp).unwrap().replace("q1", "q2");
+    let bad = std::fs::read_to_string(&exp)
+        .unwrap()
+        .replace(r#"""prompt"":""q1"""#, r#"""prompt"":""q2"""#);
     std::fs::write(&exp, bad).unwrap();
     let o = run(
         &[

@@ -293,45 +293,46 @@ impl Ledger {
         values: Vec<Value>,
         first_line: usize,
     ) -> Result<(Vec<NewEntry>, u64), LedgerError> {
-        let mut out = Vec::with_capacity(values.len());
-        let mut redacted = 0u64;
-        for (k, mut v) in values.into_iter().enumerate() {
-            let line = first_line + k;
-            let ev = validate_event(&v, Some(&self.config.environment)).map_err(|source| {
-                LedgerError::Schema {
-                    line,
-                    error: source,
-                }
-            })?;
-            if self.config.pii_policy != PiiPolicy::Allow {
-                let mut path = String::from("$");
-                let mut found: Option<(String, Vec<String>)> = None;
-                let redact = self.config.pii_policy == PiiPolicy::Redact;
-                let n = screen(self.pii.as_ref(), &mut v, &mut path, redact, &mut found);
-                if let Some((path, kinds)) = found {
-                    if !redact {
-                        return Err(LedgerError::Pii {
-                            line,
-                            path,
-                            kinds: kinds.join(", "),
-                            env: self.config.environment.clone(),
-                        });
-                    }
-                }
-                redacted += n;
+        // Validation, screening, canonicalization and hashing are independent
+        // per event: spread large batches over the cores.
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if values.len() < 256 || threads < 2 {
+            return prepare_serial(&self.config, self.pii.as_ref(), values, first_line);
+        }
+        let chunk = values.len().div_ceil(threads);
+        let mut parts: Vec<Vec<Value>> = Vec::new();
+        let mut it = values.into_iter();
+        loop {
+            let part: Vec<Value> = it.by_ref().take(chunk).collect();
+            if part.is_empty() {
+                break;
             }
-            let payload = canonical_bytes(&v).map_err(|source| LedgerError::Schema {
-                line,
-                error: source,
-            })?;
-            out.push(NewEntry {
-                leaf_hash: leaf_hash(&payload),
-                payload,
-                unix_seconds: ev.unix_seconds,
-                tenant_id: ev.tenant_id,
-                actor_role: ev.actor_role,
-                kind: ev.kind.as_str().to_owned(),
-            });
+            parts.push(part);
+        }
+        let results: Vec<Result<(Vec<NewEntry>, u64), LedgerError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .enumerate()
+                .map(|(k, part)| {
+                    let (cfg, pii) = (&self.config, self.pii.as_ref());
+                    s.spawn(move || prepare_serial(cfg, pii, part, first_line + k * chunk))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(LedgerError::Invalid("event preparation panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        let mut out = Vec::new();
+        let mut redacted = 0;
+        for r in results {
+            let (e, n) = r?;
+            out.extend(e);
+            redacted += n;
         }
         Ok((out, redacted))
     }
@@ -652,6 +653,55 @@ impl Ledger {
         self.audit(role, "ledger.export", details)?;
         self.checkpoint_current()
     }
+}
+
+fn prepare_serial(
+    config: &LedgerConfig,
+    pii: &dyn PiiScreen,
+    values: Vec<Value>,
+    first_line: usize,
+) -> Result<(Vec<NewEntry>, u64), LedgerError> {
+    let mut out = Vec::with_capacity(values.len());
+    let mut redacted = 0u64;
+    for (k, mut v) in values.into_iter().enumerate() {
+        let line = first_line + k;
+        let ev = validate_event(&v, Some(&config.environment)).map_err(|source| {
+            LedgerError::Schema {
+                line,
+                error: source,
+            }
+        })?;
+        if config.pii_policy != PiiPolicy::Allow {
+            let mut path = String::from("$");
+            let mut found: Option<(String, Vec<String>)> = None;
+            let redact = config.pii_policy == PiiPolicy::Redact;
+            let n = screen(pii, &mut v, &mut path, redact, &mut found);
+            if let Some((path, kinds)) = found {
+                if !redact {
+                    return Err(LedgerError::Pii {
+                        line,
+                        path,
+                        kinds: kinds.join(", "),
+                        env: config.environment.clone(),
+                    });
+                }
+            }
+            redacted += n;
+        }
+        let payload = canonical_bytes(&v).map_err(|source| LedgerError::Schema {
+            line,
+            error: source,
+        })?;
+        out.push(NewEntry {
+            leaf_hash: leaf_hash(&payload),
+            payload,
+            unix_seconds: ev.unix_seconds,
+            tenant_id: ev.tenant_id,
+            actor_role: ev.actor_role,
+            kind: ev.kind.as_str().to_owned(),
+        });
+    }
+    Ok((out, redacted))
 }
 
 /// Walks string values, screening each; redacts in place when asked.

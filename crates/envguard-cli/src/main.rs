@@ -5,6 +5,7 @@
 mod cmd_check;
 mod cmd_data;
 mod cmd_init;
+mod cmd_ledger;
 mod cmd_pipeline;
 mod cmd_rules;
 
@@ -45,6 +46,8 @@ enum Command {
     Redact(cmd_data::RedactArgs),
     /// Dataset provenance manifests (policy 000 §3 R-02).
     Provenance(cmd_data::ProvenanceArgs),
+    /// The tamper-evident, per-environment audit and AI log: init, append, checkpoint, prove, verify, export.
+    Ledger(cmd_ledger::LedgerArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::ScanData(args) => cmd_data::run_scan(args),
         Command::Redact(args) => cmd_data::run_redact(args),
         Command::Provenance(args) => cmd_data::run_provenance(args),
+        Command::Ledger(args) => cmd_ledger::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

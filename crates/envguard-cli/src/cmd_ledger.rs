@@ -1,0 +1,362 @@
+//! `envguard ledger`: the tamper-evident, environment-partitioned audit and AI
+//! log. Exit codes: 0 success, 1 verification failed, 2 usage, policy or I/O error.
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use envguard_ledger::export::{export, verify_export, ExportFilter, ExportFormat};
+use envguard_ledger::merkle::Hash;
+use envguard_ledger::{Ledger, LedgerConfig, PiiPolicy};
+use serde_json::{json, Value};
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct LedgerArgs {
+    /// Directory holding one ledger per environment (accepted before or after the subcommand).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "ENVGUARD_LEDGER_DIR",
+        default_value = ".envguard/ledger"
+    )]
+    dir: PathBuf,
+    /// Role acting, checked against the environment's access policy.
+    #[arg(
+        long,
+        global = true,
+        value_name = "ROLE",
+        env = "ENVGUARD_ROLE",
+        default_value = "operator"
+    )]
+    role: String,
+    #[command(subcommand)]
+    command: LedgerCommand,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PiiArg {
+    Allow,
+    Reject,
+    Redact,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Create the ledger of ENV: its directory, Ed25519 key, settings and database (owner-only).
+    Init {
+        env: String,
+        /// Checkpoint origin (defaults to envguard.invalid/ledger/ENV).
+        #[arg(long)]
+        origin: Option<String>,
+        /// Days before `prune` drops payloads (default by tier: dev 30, test 90, prod 730).
+        #[arg(long)]
+        retention_days: Option<u32>,
+        /// What to do with PII/PHI in events (default: allow in prod, reject elsewhere).
+        #[arg(long, value_enum)]
+        pii_policy: Option<PiiArg>,
+    },
+    /// Append one event (argument) or JSONL events from stdin, committed in batches.
+    Append {
+        env: String,
+        /// One event as JSON; without it, JSONL is read from stdin.
+        event: Option<String>,
+        /// Events per atomic batch when reading stdin.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+        /// Sign a checkpoint covering each batch.
+        #[arg(long)]
+        checkpoint: bool,
+    },
+    /// Sign a checkpoint over the current tree (C2SP tlog-checkpoint).
+    Checkpoint { env: String },
+    /// Inclusion proof for one entry, with the signed checkpoint it leads to.
+    Prove {
+        env: String,
+        #[arg(
+            long,
+            conflicts_with = "event_hash",
+            required_unless_present = "event_hash"
+        )]
+        index: Option<u64>,
+        /// The event's leaf hash (hex SHA-256 of 0x00 || canonical JSON).
+        #[arg(long)]
+        event_hash: Option<String>,
+    },
+    /// Consistency proof between two tree sizes.
+    Consistency { env: String, old: u64, new: u64 },
+    /// Verify a ledger (every payload, node and checkpoint) or, with --export, an export offline.
+    Verify {
+        /// The environment whose ledger to verify (not needed with --export).
+        env: Option<String>,
+        /// Verify this export file instead (no database needed).
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+        /// The ledger's verifier key (name+hash+base64), obtained out of band.
+        #[arg(long, value_name = "VKEY")]
+        key: Option<String>,
+    },
+    /// Export entries with the checkpoint and proofs (JSONL or CSV).
+    Export {
+        env: String,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: FormatArg,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Only events at or after this RFC 3339 UTC time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only events before this RFC 3339 UTC time.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        actor_role: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Drop payloads older than the retention period; leaf hashes and proofs stay valid.
+    Prune {
+        env: String,
+        /// Treat this RFC 3339 UTC time as now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Counts: entries, pruned payloads, checkpoints, time range.
+    Stats { env: String },
+}
+
+fn out_json(v: &Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn parse_event(text: &str, line: usize) -> Result<Value> {
+    serde_json::from_str(text).with_context(|| format!("event {line}: not JSON"))
+}
+
+pub fn run(args: LedgerArgs) -> Result<u8> {
+    let dir = args.dir;
+    let role = args.role;
+    match args.command {
+        LedgerCommand::Init {
+            env,
+            origin,
+            retention_days,
+            pii_policy,
+        } => {
+            let mut cfg = LedgerConfig::defaults(&env);
+            if let Some(o) = origin {
+                cfg.origin = o;
+            }
+            if let Some(r) = retention_days {
+                cfg.retention_days = r;
+            }
+            if let Some(p) = pii_policy {
+                cfg.pii_policy = match p {
+                    PiiArg::Allow => PiiPolicy::Allow,
+                    PiiArg::Reject => PiiPolicy::Reject,
+                    PiiArg::Redact => PiiPolicy::Redact,
+                };
+            }
+            let l = Ledger::init(&dir, cfg)?;
+            out_json(&json!({
+                "environment": env,
+                "path": l.dir().display().to_string(),
+                "verifier_key": l.verifier_key(),
+                "retention_days": l.config().retention_days,
+                "pii_policy": l.config().pii_policy,
+            }))?;
+            Ok(0)
+        }
+        LedgerCommand::Append {
+            env,
+            event,
+            batch_size,
+            checkpoint,
+        } => {
+            let mut l = Ledger::open(&dir, &env)?;
+            if let Some(e) = event {
+                let v = parse_event(&e, 1)?;
+                let o = l.append(&role, vec![v], 1, checkpoint)?;
+                out_json(&serde_json::to_value(&o)?)?;
+                return Ok(0);
+            }
+            let stdin = std::io::stdin().lock();
+            let mut out = std::io::stdout().lock();
+            let mut batch = Vec::with_capacity(batch_size.max(1));
+            let mut first_line = 1;
+            let mut line_no = 0;
+            let mut flush = |batch: &mut Vec<Value>, first_line: usize| -> Result<()> {
+                let o = l.append(&role, std::mem::take(batch), first_line, checkpoint)?;
+                // One acknowledgement line per committed batch.
+                serde_json::to_writer(&mut out, &o)?;
+                writeln!(out)?;
+                out.flush()?;
+                Ok(())
+            };
+            for line in stdin.lines() {
+                let line = line.context("reading stdin")?;
+                line_no += 1;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if batch.is_empty() {
+                    first_line = line_no;
+                }
+                batch.push(parse_event(&line, line_no)?);
+                if batch.len() >= batch_size.max(1) {
+                    flush(&mut batch, first_line)?;
+                }
+            }
+            if !batch.is_empty() {
+                flush(&mut batch, first_line)?;
+            }
+            Ok(0)
+        }
+        LedgerCommand::Checkpoint { env } => {
+            let mut l = Ledger::open(&dir, &env)?;
+            let cp = l.checkpoint(&role)?;
+            std::io::stdout().lock().write_all(cp.note.as_bytes())?;
+            Ok(0)
+        }
+        LedgerCommand::Prove {
+            env,
+            index,
+            event_hash,
+        } => {
+            let mut l = Ledger::open(&dir, &env)?;
+            let p = match (index, event_hash) {
+                (Some(i), _) => l.prove(&role, i)?,
+                (None, Some(h)) => {
+                    let h = Hash::from_hex(&h)
+                        .ok_or_else(|| anyhow!("--event-hash must be 64 hex digits"))?;
+                    l.prove_hash(&role, &h)?
+                }
+                (None, None) => bail!("give --index or --event-hash"),
+            };
+            out_json(&serde_json::to_value(&p)?)?;
+            Ok(0)
+        }
+        LedgerCommand::Consistency { env, old, new } => {
+            let mut l = Ledger::open(&dir, &env)?;
+            let c = l.consistency(&role, old, new)?;
+            out_json(&serde_json::to_value(&c)?)?;
+            Ok(0)
+        }
+        LedgerCommand::Verify { env, export, key } => {
+            let mut out = std::io::stdout().lock();
+            if let Some(path) = export {
+                let f = std::fs::File::open(&path)
+                    .with_context(|| format!("{}: cannot open", path.display()))?;
+                let mut r = std::io::BufReader::new(f);
+                return match verify_export(&mut r, key.as_deref()) {
+                    Ok(rep) => {
+                        writeln!(
+                            out,
+                            "ok: export of {} verifies: {} entries ({} pruned), {} checkpoints, tree size {}, root {}{}",
+                            rep.environment,
+                            rep.entries,
+                            rep.pruned,
+                            rep.checkpoints,
+                            rep.tree_size,
+                            rep.root,
+                            if rep.key_pinned { "" } else { " (key taken from the export itself; pin it with --key)" }
+                        )?;
+                        Ok(0)
+                    }
+                    Err(f) => {
+                        writeln!(out, "FAILED: {}", f.message)?;
+                        Ok(1)
+                    }
+                };
+            }
+            let env = env.ok_or_else(|| anyhow!("give ENV or --export FILE"))?;
+            let mut l = Ledger::open(&dir, &env)?;
+            if let Some(k) = key {
+                if k.trim() != l.verifier_key() {
+                    writeln!(out, "FAILED: the ledger's key is not the pinned --key")?;
+                    return Ok(1);
+                }
+            }
+            match l.verify(&role)? {
+                Ok(rep) => {
+                    writeln!(
+                        out,
+                        "ok: {} ledger verifies: {} entries ({} pruned), {} tree nodes, {} checkpoints, root {}",
+                        env, rep.entries, rep.pruned, rep.nodes, rep.checkpoints, rep.root
+                    )?;
+                    Ok(0)
+                }
+                Err(f) => {
+                    writeln!(out, "FAILED: {}", f.message)?;
+                    Ok(1)
+                }
+            }
+        }
+        LedgerCommand::Export {
+            env,
+            format,
+            output,
+            since,
+            until,
+            tenant,
+            actor_role,
+            kind,
+        } => {
+            let mut l = Ledger::open(&dir, &env)?;
+            let filter = ExportFilter {
+                since,
+                until,
+                tenant,
+                actor_role,
+                kind,
+            };
+            let fmt = match format {
+                FormatArg::Jsonl => ExportFormat::Jsonl,
+                FormatArg::Csv => ExportFormat::Csv,
+            };
+            match output {
+                Some(p) => {
+                    let f = std::fs::File::create(&p)
+                        .with_context(|| format!("{}: cannot create", p.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    export(&mut l, &role, &filter, fmt, &mut w)?;
+                    w.flush()?;
+                }
+                None => {
+                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                    export(&mut l, &role, &filter, fmt, &mut w)?;
+                    w.flush()?;
+                }
+            }
+            Ok(0)
+        }
+        LedgerCommand::Prune { env, now } => {
+            let mut l = Ledger::open(&dir, &env)?;
+            let now = match now {
+                Some(n) => envguard_ledger::schema::parse_utc(&n).map_err(|e| anyhow!(e))?,
+                None => jiff::Timestamp::now().as_second(),
+            };
+            let n = l.prune(&role, now)?;
+            out_json(&json!({"pruned": n, "retention_days": l.config().retention_days}))?;
+            Ok(0)
+        }
+        LedgerCommand::Stats { env } => {
+            let mut l = Ledger::open(&dir, &env)?;
+            let s = l.stats(&role)?;
+            out_json(&serde_json::to_value(&s)?)?;
+            Ok(0)
+        }
+    }
+}

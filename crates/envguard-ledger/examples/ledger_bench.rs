@@ -1,0 +1,92 @@
+//! Ledger benchmark (issue 7 §9). Run:
+//! `nice cargo run --release -p envguard-ledger --example ledger_bench -- [EVENTS]`
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use envguard_ledger::merkle::{verify_inclusion, Hash};
+use envguard_ledger::{Ledger, LedgerConfig};
+use serde_json::{json, Value};
+use std::time::Instant;
+
+fn event(i: u64) -> Value {
+    // ~1 KB canonical JSON
+    json!({"environment": "prod", "tenant_id": format!("tenant-{}", i % 17),
+           "timestamp_utc": "2026-01-02T03:04:05Z", "kind": "ai", "actor_role": "clinician",
+           "model_version": "triage-2026.01", "prompt": format!("{i} {}", "p".repeat(480)),
+           "response": "r".repeat(420)})
+}
+
+fn main() {
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let d = tempfile::tempdir().unwrap();
+    let mut l = Ledger::init(d.path(), LedgerConfig::defaults("prod")).unwrap();
+    let size1 = envguard_ledger::schema::canonical_bytes(&event(1))
+        .unwrap()
+        .len();
+    let batches: Vec<Vec<Value>> = (0..n / 1000)
+        .map(|b| (b * 1000..(b + 1) * 1000).map(event).collect())
+        .collect();
+    let t = Instant::now();
+    for b in batches {
+        l.append("operator", b, 1, false).unwrap();
+    }
+    let el = t.elapsed();
+    println!(
+        "append: {n} events of {size1} B in batches of 1000: {:.2} s, {:.0} events/s",
+        el.as_secs_f64(),
+        n as f64 / el.as_secs_f64()
+    );
+
+    // append --checkpoint latency: one event, committed and covered by a signed checkpoint
+    let mut worst = 0f64;
+    for i in 0..20 {
+        let t = Instant::now();
+        let o = l.append("operator", vec![event(n + i)], 1, true).unwrap();
+        assert!(o.checkpoint.is_some());
+        worst = worst.max(t.elapsed().as_secs_f64() * 1e3);
+    }
+    println!("append --checkpoint (1 event, fsync + sign): worst of 20 = {worst:.2} ms");
+
+    let cp = l.store().latest_checkpoint().unwrap().unwrap();
+    let t = Instant::now();
+    let reps = 1000u64;
+    let mut proofs = Vec::new();
+    for k in 0..reps {
+        proofs.push(l.inclusion_at((k * 7919) % cp.size, &cp).unwrap());
+    }
+    println!(
+        "inclusion proof on {} leaves: {:.1} µs each",
+        cp.size,
+        t.elapsed().as_secs_f64() * 1e6 / reps as f64
+    );
+    let parsed: Vec<(u64, Hash, Vec<Hash>)> = proofs
+        .iter()
+        .map(|p| {
+            (
+                p.index,
+                Hash::from_hex(&p.leaf_hash).unwrap(),
+                p.proof.iter().map(|h| Hash::from_hex(h).unwrap()).collect(),
+            )
+        })
+        .collect();
+    let t = Instant::now();
+    for (i, leaf, proof) in &parsed {
+        verify_inclusion(*i, cp.size, leaf, proof, &cp.root).unwrap();
+    }
+    println!(
+        "inclusion proof verify: {:.2} µs each",
+        t.elapsed().as_secs_f64() * 1e6 / reps as f64
+    );
+
+    let t = Instant::now();
+    let r = l.verify_quiet().unwrap().unwrap();
+    println!(
+        "full verify of {} entries, {} nodes, {} checkpoints: {:.2} s",
+        r.entries,
+        r.nodes,
+        r.checkpoints,
+        t.elapsed().as_secs_f64()
+    );
+}

@@ -1,0 +1,271 @@
+#![allow(clippy::unwrap_used)]
+
+use envguard_ledger::export::{export, verify_export, ExportFilter, ExportFormat};
+use envguard_ledger::ledger::{DB_FILE, KEY_FILE};
+use envguard_ledger::sqlite::SqliteStore;
+use envguard_ledger::{Ledger, LedgerConfig, LedgerError, PiiPolicy};
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn ev(env: &str, i: u64) -> Value {
+    json!({"environment": env, "tenant_id": format!("t{}", i % 3), "timestamp_utc": "2026-01-02T03:04:05Z",
+           "kind": "ai", "actor_role": "clinician", "model_version": "m-1", "prompt": format!("question {i}"), "response": "ok"})
+}
+
+fn ledger_with(dir: &Path, env: &str, n: u64) -> Ledger {
+    let mut l = Ledger::init(dir, LedgerConfig::defaults(env)).unwrap();
+    l.append("operator", (0..n).map(|i| ev(env, i)).collect(), 1, true)
+        .unwrap();
+    l
+}
+
+fn raw(dir: &Path, env: &str, sql: &str) {
+    let s = SqliteStore::open(&dir.join(env).join(DB_FILE)).unwrap();
+    s.connection()
+        .execute_batch(&format!("DROP TRIGGER IF EXISTS entries_immutable; DROP TRIGGER IF EXISTS payload_only_pruned; DROP TRIGGER IF EXISTS nodes_append_only; DROP TRIGGER IF EXISTS checkpoints_append_only; {sql}"))
+        .unwrap();
+}
+
+fn verify_err(dir: &Path, env: &str) -> envguard_ledger::VerifyFailure {
+    Ledger::open(dir, env)
+        .unwrap()
+        .verify_quiet()
+        .unwrap()
+        .unwrap_err()
+}
+
+#[test]
+fn clean_ledger_verifies() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(d.path(), "prod", 37);
+    let r = l.verify("auditor").unwrap().unwrap();
+    assert_eq!(r.entries, 38); // 37 + its own audit event
+    assert_eq!(r.checkpoints, 1);
+}
+
+#[test]
+fn tampered_payload_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    ledger_with(d.path(), "prod", 20);
+    raw(d.path(), "prod", "UPDATE entries SET payload = CAST(REPLACE(CAST(payload AS TEXT), 'question 7', 'question 8') AS BLOB) WHERE idx = 7;");
+    let f = verify_err(d.path(), "prod");
+    assert_eq!(f.entry, Some(7), "{f}");
+    assert!(f.message.contains("entry 7"), "{f}");
+}
+
+#[test]
+fn tampered_leaf_hash_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    ledger_with(d.path(), "prod", 20);
+    raw(
+        d.path(),
+        "prod",
+        "UPDATE entries SET leaf_hash = zeroblob(32) WHERE idx = 11;",
+    );
+    let f = verify_err(d.path(), "prod");
+    assert_eq!(f.entry, Some(11), "{f}");
+}
+
+#[test]
+fn tampered_node_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    ledger_with(d.path(), "prod", 20);
+    // level 1, index 3 covers entries 6..=7
+    raw(
+        d.path(),
+        "prod",
+        &format!(
+            "UPDATE nodes SET hash = zeroblob(32) WHERE id = {};",
+            (1u64 << 48) | 3
+        ),
+    );
+    let f = verify_err(d.path(), "prod");
+    assert_eq!(f.entry, Some(6), "{f}");
+}
+
+#[test]
+fn tampered_checkpoint_and_signature_fail() {
+    let d = tempfile::tempdir().unwrap();
+    ledger_with(d.path(), "prod", 5);
+    raw(d.path(), "prod", "UPDATE checkpoints SET note = REPLACE(note, char(10) || '5' || char(10), char(10) || '4' || char(10));");
+    let f = verify_err(d.path(), "prod");
+    assert!(f.message.contains("checkpoint at size 5"), "{f}");
+
+    let d = tempfile::tempdir().unwrap();
+    ledger_with(d.path(), "prod", 5);
+    // Flip one base64 character of the signature (the last line's 20th char).
+    let s = SqliteStore::open(&d.path().join("prod").join(DB_FILE)).unwrap();
+    let note: String = s
+        .connection()
+        .query_row("SELECT note FROM checkpoints", [], |r| r.get(0))
+        .unwrap();
+    let cut = note.rfind(' ').unwrap() + 20;
+    let mut b = note.clone().into_bytes();
+    b[cut] = if b[cut] == b'A' { b'B' } else { b'A' };
+    let bad = String::from_utf8(b).unwrap();
+    raw(
+        d.path(),
+        "prod",
+        &format!(
+            "UPDATE checkpoints SET note = '{}';",
+            bad.replace('\'', "''")
+        ),
+    );
+    let f = verify_err(d.path(), "prod");
+    assert!(
+        f.message.contains("signature") || f.message.contains("no signature"),
+        "{f}"
+    );
+
+    // A checkpoint row whose root differs from the tree.
+    let d = tempfile::tempdir().unwrap();
+    ledger_with(d.path(), "prod", 5);
+    raw(
+        d.path(),
+        "prod",
+        "UPDATE checkpoints SET root = zeroblob(32);",
+    );
+    let f = verify_err(d.path(), "prod");
+    assert!(f.message.contains("checkpoint at size 5"), "{f}");
+}
+
+#[test]
+fn schema_and_environment_errors_write_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(d.path(), "prod", 3);
+    let mut no_tenant = ev("prod", 9);
+    no_tenant.as_object_mut().unwrap().remove("tenant_id");
+    let e = l
+        .append("operator", vec![ev("prod", 8), no_tenant], 1, false)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("event 2: R03 $.tenant_id: missing required field"),
+        "{e}"
+    );
+    let e = l
+        .append("operator", vec![ev("test", 8)], 1, false)
+        .unwrap_err();
+    assert!(e.to_string().contains("R03 $.environment"), "{e}");
+    assert_eq!(l.store().size().unwrap(), 3);
+}
+
+#[test]
+fn dev_test_pii_is_refused_or_redacted() {
+    let d = tempfile::tempdir().unwrap();
+    let mut t = Ledger::init(d.path(), LedgerConfig::defaults("test")).unwrap();
+    assert_eq!(t.config().pii_policy, PiiPolicy::Reject);
+    let mut e = ev("test", 1);
+    e["prompt"] = json!("patient national id 1000000008");
+    let err = t.append("operator", vec![e.clone()], 1, false).unwrap_err();
+    assert!(matches!(err, LedgerError::Pii { .. }), "{err}");
+    assert!(err.to_string().contains("$.prompt") && !err.to_string().contains("1000000008"));
+    assert_eq!(t.store().size().unwrap(), 0);
+
+    let mut cfg = LedgerConfig::defaults("dev");
+    cfg.pii_policy = PiiPolicy::Redact;
+    let mut dv = Ledger::init(d.path(), cfg).unwrap();
+    let mut e = ev("dev", 1);
+    e["prompt"] = json!("iqama 2000000006 mail x@example.com");
+    let out = dv.append("operator", vec![e], 1, false).unwrap();
+    assert_eq!(out.redacted, 2);
+    let row = dv.store().entry(0).unwrap().unwrap();
+    let text = String::from_utf8(row.payload.unwrap()).unwrap();
+    assert!(
+        !text.contains("2000000006") && text.contains("[REDACTED:SA_NATIONAL_ID]"),
+        "{text}"
+    );
+
+    // prod stores as given
+    let mut p = Ledger::init(d.path(), LedgerConfig::defaults("prod")).unwrap();
+    let mut e = ev("prod", 1);
+    e["prompt"] = json!("id 1000000008");
+    p.append("operator", vec![e], 1, false).unwrap();
+}
+
+#[test]
+fn access_policy_and_audit_of_reads() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(d.path(), "prod", 4);
+    assert!(matches!(
+        l.append("auditor", vec![ev("prod", 1)], 1, false),
+        Err(LedgerError::Denied { .. })
+    ));
+    assert!(matches!(l.prove("app", 0), Err(LedgerError::Denied { .. })));
+    let before = l.store().size().unwrap();
+    l.prove("auditor", 1).unwrap();
+    let after = l.store().size().unwrap();
+    assert_eq!(after, before + 1);
+    let row = l.store().entry(before).unwrap().unwrap();
+    let v: Value = serde_json::from_slice(&row.payload.unwrap()).unwrap();
+    assert_eq!(v["action"], "ledger.prove");
+    assert_eq!(v["actor_role"], "auditor");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    ledger_with(d.path(), "prod", 1);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&d.path().join("prod")), 0o700);
+    assert_eq!(mode(&d.path().join("prod").join(KEY_FILE)), 0o600);
+    assert_eq!(mode(&d.path().join("prod").join(DB_FILE)), 0o600);
+}
+
+#[test]
+fn prune_keeps_proofs_valid() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(d.path(), "prod", 10);
+    let old_cp = l.store().latest_checkpoint().unwrap().unwrap();
+    // 2026-01-02 + 800 days is past the 730-day retention.
+    let n = l.prune("operator", 1_767_323_045 + 800 * 86_400).unwrap();
+    assert_eq!(n, 10);
+    let r = l.verify("auditor").unwrap().unwrap();
+    assert_eq!(r.pruned, 10);
+    let p = l.inclusion_at(3, &old_cp).unwrap();
+    assert_eq!(p.tree_size, 10);
+    let mut buf = Vec::new();
+    export(
+        &mut l,
+        "auditor",
+        &ExportFilter::default(),
+        ExportFormat::Jsonl,
+        &mut buf,
+    )
+    .unwrap();
+    let rep = verify_export(&mut buf.as_slice(), Some(l.verifier_key())).unwrap();
+    assert_eq!(rep.pruned, 10);
+}
+
+#[test]
+fn export_verifies_offline_and_tampering_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(d.path(), "prod", 12);
+    l.checkpoint("operator").unwrap();
+    l.append("operator", vec![ev("prod", 99)], 1, true).unwrap();
+    for format in [ExportFormat::Jsonl, ExportFormat::Csv] {
+        let mut buf = Vec::new();
+        let filter = ExportFilter {
+            tenant: Some("t1".into()),
+            ..Default::default()
+        };
+        let n = export(&mut l, "auditor", &filter, format, &mut buf).unwrap();
+        assert_eq!(n, 4);
+        let key = l.verifier_key().to_owned();
+        let rep = verify_export(&mut buf.as_slice(), Some(&key)).unwrap();
+        assert_eq!(rep.entries, 4);
+        assert!(rep.checkpoints >= 2);
+        let text = String::from_utf8(buf).unwrap();
+        let bad = text.replacen("question 4", "question 5", 1);
+        let f = verify_export(&mut bad.as_bytes(), Some(&key)).unwrap_err();
+        assert_eq!(f.entry, Some(4), "{f}");
+        // Another key: refused.
+        let other = "other+4b3bd3f8+AWsnY+yO0eMvdZ4O+N4YMqFUv7jHa1m3cMz/NQXp4Vzh";
+        if let Ok(v) = envguard_ledger::note::Ed25519Verifier::from_verifier_key(other) {
+            let _ = v;
+            assert!(verify_export(&mut text.as_bytes(), Some(other)).is_err());
+        }
+    }
+}

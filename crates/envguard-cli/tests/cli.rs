@@ -552,3 +552,55 @@ fn provenance_manifest_must_match_the_data() {
         assert!(!stdout(&out).contains(nid));
     }
 }
+
+#[test]
+fn event_labels_are_checked_in_log_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = r#"{"environment":"staging","tenant_id":"t-1","timestamp_utc":"2025-03-01T10:00:00Z","kind":"runtime"}"#;
+    let tier = r#"{"environment":"test","tenant_id":"t-1","timestamp_utc":"2025-03-01T10:00:01Z","kind":"audit","actor_role":"nurse"}"#;
+    let no_tenant = r#"{"environment":"staging","timestamp_utc":"2025-03-01T10:00:02Z"}"#;
+    let prod = r#"{"environment":"prod","tenant_id":"t-1","timestamp_utc":"2025-03-01T10:00:03Z"}"#;
+    write(
+        dir.path(),
+        "envs/staging/logs/api.jsonl",
+        &format!("{ok}\n{tier}\n{no_tenant}\nnot json\n{prod}\n"),
+    );
+    // A dataset of patients under data/ is not an event log.
+    write(
+        dir.path(),
+        "data/people.jsonl",
+        "{\"id\":1,\"city\":\"Riyadh\"}\n",
+    );
+    let out = envguard(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r03: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "R03.event-labels")
+        .collect();
+    let lines: Vec<(u64, bool)> = r03
+        .iter()
+        .map(|f| {
+            let msg = f["message"].as_str().unwrap();
+            let line = f["location"]["region"]["start_line"].as_u64().unwrap();
+            (line, msg.contains("tenant_id") || msg.contains("\"prod\""))
+        })
+        .collect();
+    assert_eq!(lines, vec![(3, true), (5, true)], "{}", stdout(&out));
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(
+            |f| f["rule_id"] != "R03.event-labels" || f["location"]["path"] != "data/people.jsonl"
+        ));
+    let diags = report["diagnostics"].as_array().unwrap();
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["kind"] == "parse-error" && d["path"] == "envs/staging/logs/api.jsonl"),
+        "{diags:?}"
+    );
+}

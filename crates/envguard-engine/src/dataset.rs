@@ -5,7 +5,7 @@ use envguard_model::{is_test_path, EnvAttribution, Format, Tier};
 use envguard_rules::{DatasetFacts, PiiColumn, Provenance};
 use std::path::Path;
 
-fn is_data_dir(d: &str) -> bool {
+pub(crate) fn is_data_dir(d: &str) -> bool {
     matches!(
         d.to_ascii_lowercase().as_str(),
         "data"

@@ -3,6 +3,7 @@
 //! baselines. Returns one [`ScanResult`] for the reporters.
 
 mod dataset;
+mod events;
 mod init;
 mod pipelines;
 mod process;

@@ -132,14 +132,20 @@ pub(crate) fn process_file(
     });
     let ignores = find_inline_ignores(bytes, &mut lines);
     secrets.sort_by_key(|s| s.region);
+    // A log or event sample is judged by R03.event-labels, not as a dataset.
+    let event_log = crate::events::is_event_log(path, bytes)
+        .then(|| crate::events::scan(path, bytes, env.as_ref(), inventory, &mut diagnostics));
     FileOutcome {
         facts: FileFacts {
             path: path.to_owned(),
-            dataset: if crate::dataset::is_nonprod_dataset(path, env.as_ref()) {
+            dataset: if event_log.is_none()
+                && crate::dataset::is_nonprod_dataset(path, env.as_ref())
+            {
                 crate::dataset::scan(path, bytes)
             } else {
                 None
             },
+            event_log,
             env,
             secrets,
             hints,

@@ -50,6 +50,39 @@ pub struct FileFacts {
     pub hints: Vec<EnvHint>,
     /// Set for a dataset outside production (CSV, TSV, JSONL, SQL dump, data JSON).
     pub dataset: Option<DatasetFacts>,
+    /// Set for a log or event sample (JSON Lines, or a JSON array of events
+    /// under `logs/`, `audit/`, `events/`): what the event schema found.
+    pub event_log: Option<EventLogFacts>,
+}
+
+/// What the ledger's event schema (000 §3 R-03) found in one log or event
+/// sample. Problems carry the field and a message, never an event's values
+/// beyond the environment label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLogFacts {
+    /// `jsonl` or `json`.
+    pub format: &'static str,
+    /// Events read (at most the per-file cap).
+    pub events: u64,
+    /// True when the file held more events than were read.
+    pub truncated: bool,
+    /// Events that break R-03, in line order; only the first ones are kept.
+    pub problems: Vec<EventProblem>,
+    /// How many problems the events read have, kept or not.
+    pub problems_total: u64,
+}
+
+/// One event that breaks R-03.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventProblem {
+    /// 1-based line where the event starts.
+    pub line: u32,
+    /// JSON path of the field at fault (`$.tenant_id`, `$.environment`).
+    pub field: String,
+    /// What is wrong, as the validator says it.
+    pub message: String,
+    /// Short digest of the event's bytes: keeps finding ids stable when lines move.
+    pub digest: String,
 }
 
 /// What a non-production dataset holds: counts per column and entity, never values.

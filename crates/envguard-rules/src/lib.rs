@@ -14,7 +14,8 @@ mod docs;
 pub mod rules;
 
 pub use context::{
-    Context, DatasetFacts, ExpiredWaiverFact, FileFacts, PiiColumn, Provenance, SecretOccurrence,
+    Context, DatasetFacts, EventLogFacts, EventProblem, ExpiredWaiverFact, FileFacts, PiiColumn,
+    Provenance, SecretOccurrence,
 };
 pub use docs::render_rule_doc;
 use envguard_model::{Finding, RuleMeta};
@@ -39,6 +40,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &rules::no_gate_on_failure::NoGateOnFailure,
         &rules::pii_in_nonprod::PiiInNonprod,
         &rules::missing_provenance::MissingProvenance,
+        &rules::event_labels::EventLabels,
     ];
     all.sort_by_key(|r| r.meta().id);
     all

@@ -2,6 +2,7 @@
 
 mod ci;
 pub mod dev_artifact_to_prod;
+pub mod event_labels;
 pub mod expired_waiver;
 pub mod hardcoded_secret;
 pub mod main_to_prod;

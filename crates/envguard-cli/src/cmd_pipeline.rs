@@ -1,7 +1,7 @@
 use crate::cmd_check::{load_ci_settings, load_inventory};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use envguard_pipeline::{CiSettings, Job, Pipeline};
+use envguard_pipeline::{Approval, CiSettings, Job, Pipeline};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,17 +44,13 @@ struct Row<'a> {
 }
 
 fn gate(job: &Job, settings: Option<&CiSettings>) -> String {
-    if job.manual_approval {
-        return "manual approval".into();
-    }
-    match (&job.environment, settings) {
-        (Some((env, _)), Some(s)) => match s.environment(env) {
-            Some(p) if p.required_reviewers => format!("environment {env} (required reviewers)"),
-            Some(_) => format!("environment {env} (no reviewers)"),
-            None => format!("environment {env} (not in settings)"),
-        },
-        (Some((env, _)), None) => format!("environment {env} (protection unknown)"),
-        (None, _) => "none".into(),
+    match job.approval(settings) {
+        Approval::Manual => "manual approval".into(),
+        Approval::Reviewers(env) => format!("environment {env} (required reviewers)"),
+        Approval::NoReviewers(env) => format!("environment {env} (no reviewers)"),
+        Approval::NotInSettings(env) => format!("environment {env} (not in settings)"),
+        Approval::Unknown(env) => format!("environment {env} (protection unknown)"),
+        Approval::None => "none".into(),
     }
 }
 

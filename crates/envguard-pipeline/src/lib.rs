@@ -243,6 +243,42 @@ impl Pipeline {
     }
 }
 
+/// The human gate in front of a job, as far as the repository and the
+/// `--ci-settings` file show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    /// GitLab `when: manual`, a CircleCI approval job.
+    Manual,
+    /// A CI environment whose settings require reviewers.
+    Reviewers(String),
+    /// A CI environment whose settings require no reviewer.
+    NoReviewers(String),
+    /// A CI environment the settings file does not list.
+    NotInSettings(String),
+    /// A CI environment, and no settings file to say how it is protected.
+    Unknown(String),
+    /// No environment and no manual step.
+    None,
+}
+
+impl Job {
+    /// The gate in front of this job.
+    pub fn approval(&self, settings: Option<&CiSettings>) -> Approval {
+        if self.manual_approval {
+            return Approval::Manual;
+        }
+        let Some((env, _)) = &self.environment else {
+            return Approval::None;
+        };
+        match settings.map(|s| s.environment(env)) {
+            Some(Some(p)) if p.required_reviewers => Approval::Reviewers(env.clone()),
+            Some(Some(_)) => Approval::NoReviewers(env.clone()),
+            Some(None) => Approval::NotInSettings(env.clone()),
+            None => Approval::Unknown(env.clone()),
+        }
+    }
+}
+
 /// What a pipeline file yields: the pipeline (possibly partial) and parse problems.
 pub struct Parsed {
     pub pipeline: Option<Pipeline>,

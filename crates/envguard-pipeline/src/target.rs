@@ -58,6 +58,24 @@ const DEPLOY_TOOLS: &[&str] = &[
     "copilot",
 ];
 
+/// The highest-tier environment named by one of `words`. Command words that
+/// are also aliases (`test`, `local`, `integration`) do not name one here.
+fn highest_env(words: &[&str], resolve: Resolver<'_>) -> Option<(String, Tier)> {
+    words
+        .iter()
+        .filter(|w| {
+            !matches!(
+                **w,
+                "test" | "tests" | "local" | "live" | "int" | "integration"
+            )
+        })
+        .filter_map(|w| resolve(w))
+        .fold(None, |best: Option<(String, Tier)>, r| match best {
+            Some(b) if b.1 >= r.1 => Some(b),
+            _ => Some(r),
+        })
+}
+
 fn tokens(s: &str) -> impl Iterator<Item = &str> {
     s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|t| !t.is_empty())
@@ -88,18 +106,9 @@ pub fn infer_target_from_text(text: &str, region: Region, resolve: Resolver<'_>)
         if lower.contains("vercel") && lower.contains("--prod") {
             found = resolve("prod");
         }
-        for w in &words {
-            // Common command words that are also aliases are not environment names here.
-            if matches!(
-                *w,
-                "test" | "tests" | "local" | "live" | "int" | "integration"
-            ) {
-                continue;
-            }
-            if let Some(r) = resolve(w) {
-                if found.as_ref().is_none_or(|f| r.1 > f.1) {
-                    found = Some(r);
-                }
+        if let Some(r) = highest_env(&words, resolve) {
+            if found.as_ref().is_none_or(|f| r.1 > f.1) {
+                found = Some(r);
             }
         }
         if let Some((env, tier)) = found {
@@ -129,20 +138,7 @@ pub fn job_name_target(name: &str, region: Region, resolve: Resolver<'_>) -> Opt
     {
         return None;
     }
-    let mut found: Option<(String, Tier)> = None;
-    for w in &words {
-        if matches!(
-            *w,
-            "test" | "tests" | "local" | "live" | "int" | "integration"
-        ) {
-            continue;
-        }
-        if let Some(r) = resolve(w) {
-            if found.as_ref().is_none_or(|f| r.1 > f.1) {
-                found = Some(r);
-            }
-        }
-    }
+    let found = highest_env(&words, resolve);
     let (env, tier) = found?;
     Some(Target {
         env,

@@ -26,32 +26,6 @@ pub(crate) fn only_called(p: &Pipeline) -> bool {
             .all(|t| matches!(t.kind, TriggerKind::WorkflowCall))
 }
 
-/// What the approval of a job is known to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Approval {
-    /// A manual gate or a CI environment with required reviewers.
-    Yes(String),
-    /// A CI environment whose protection envguard cannot see (no `--ci-settings`).
-    Unknown(String),
-    No,
-}
-
-pub(crate) fn approval(ctx: &Context<'_>, job: &Job) -> Approval {
-    if job.manual_approval {
-        return Approval::Yes("a manual approval step".into());
-    }
-    let Some((env, _)) = &job.environment else {
-        return Approval::No;
-    };
-    match ctx.ci_settings.map(|s| s.environment(env)) {
-        Some(Some(p)) if p.required_reviewers => {
-            Approval::Yes(format!("environment `{env}` requires reviewers"))
-        }
-        Some(_) => Approval::No,
-        None => Approval::Unknown(env.clone()),
-    }
-}
-
 /// The deployment branch policy of the job's environment keeps pull request and
 /// unlisted branch refs out (from `--ci-settings`).
 pub(crate) fn branch_policy_protects(ctx: &Context<'_>, job: &Job) -> bool {

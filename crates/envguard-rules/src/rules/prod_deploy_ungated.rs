@@ -1,6 +1,7 @@
-use super::ci::{approval, job_label, labels, only_called, prod_deploys, untagged, Approval};
+use super::ci::{job_label, labels, only_called, prod_deploys, untagged};
 use crate::{finding_id, Context, Rule};
 use envguard_model::{Confidence, Finding, FindingBuilder, Location, RuleMeta, Severity};
+use envguard_pipeline::Approval;
 
 crate::declare_rule! {
     /// # R05.prod-deploy-ungated
@@ -67,8 +68,8 @@ impl Rule for ProdDeployUngated {
             let Some(target) = &job.target else { continue };
             let triggers = p.job_triggers(job);
             let untagged = untagged(triggers);
-            let (severity, message) = match approval(ctx, job) {
-                Approval::No => {
+            let (severity, message) = match job.approval(ctx.ci_settings) {
+                Approval::None | Approval::NoReviewers(_) | Approval::NotInSettings(_) => {
                     let when = if untagged.is_empty() {
                         "on release tags".to_owned()
                     } else {
@@ -95,7 +96,13 @@ impl Rule for ProdDeployUngated {
                         format!("Job {} deploys to {} through environment `{env}`, whose protection rules envguard cannot see (pass --ci-settings){untag}", job_label(job), target.env),
                     )
                 }
-                Approval::Yes(how) => {
+                a @ (Approval::Manual | Approval::Reviewers(_)) => {
+                    let how = match a {
+                        Approval::Reviewers(env) => {
+                            format!("environment `{env}` requires reviewers")
+                        }
+                        _ => "a manual approval step".to_owned(),
+                    };
                     if untagged.is_empty() {
                         continue;
                     }

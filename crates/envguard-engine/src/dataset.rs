@@ -26,7 +26,7 @@ pub(crate) fn is_data_dir(d: &str) -> bool {
 
 /// Is this file a dataset that the R02 rules look at? CSV/TSV/JSONL/SQL always;
 /// JSON only under a data folder (most JSON files are configuration).
-pub(crate) fn is_nonprod_dataset(path: &str, env: Option<&EnvAttribution>) -> bool {
+pub(crate) fn is_nonprod_dataset(path: &str, env: Option<&EnvAttribution>, bytes: &[u8]) -> bool {
     let lower = path.to_ascii_lowercase();
     if lower.contains(".provenance.")
         || lower.ends_with("package-lock.json")
@@ -39,7 +39,31 @@ pub(crate) fn is_nonprod_dataset(path: &str, env: Option<&EnvAttribution>) -> bo
     let in_data_dir = dirs.iter().rev().skip(1).any(|d| is_data_dir(d));
     let dataset = match ext {
         "csv" | "tsv" | "jsonl" | "ndjson" | "sql" => true,
-        "json" => in_data_dir,
+        // JSON under a data folder is a dataset when it holds records (a top-level
+        // array) or is named for them; `package.json`, `tsconfig.json` and other
+        // fixtures' configuration are not.
+        "json" => {
+            let file = dirs.last().copied().unwrap_or("");
+            let records = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+            let named = [
+                "data",
+                "dump",
+                "export",
+                "seed",
+                "sample",
+                "records",
+                "patients",
+                "users",
+                "customers",
+                "accounts",
+            ]
+            .iter()
+            .any(|w| file.contains(w));
+            in_data_dir
+                && (records || named)
+                && !file.starts_with("package")
+                && !file.starts_with("tsconfig")
+        }
         _ => false,
     };
     if !dataset {

@@ -139,7 +139,7 @@ pub(crate) fn process_file(
         facts: FileFacts {
             path: path.to_owned(),
             dataset: if event_log.is_none()
-                && crate::dataset::is_nonprod_dataset(path, env.as_ref())
+                && crate::dataset::is_nonprod_dataset(path, env.as_ref(), bytes)
             {
                 crate::dataset::scan(path, bytes)
             } else {

@@ -554,8 +554,17 @@ fn is_code_reference(v: &str) -> bool {
 /// with at least one outside ASCII. Passwords people choose like that are weak
 /// defaults at best; in locale files they are translations.
 fn is_natural_word(v: &str) -> bool {
-    !v.is_ascii()
-        && v.chars()
+    if v.is_ascii() {
+        return false;
+    }
+    // Mostly letters outside ASCII (Chinese, Arabic, accented words): language.
+    let total = v.chars().count();
+    let foreign = v
+        .chars()
+        .filter(|c| !c.is_ascii() && c.is_alphabetic())
+        .count();
+    foreign * 2 >= total
+        || v.chars()
             .all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == ' ')
 }
 
@@ -628,6 +637,7 @@ mod tests {
             assert!(!is_code_reference(v), "{v}");
         }
         assert!(is_natural_word("Contraseña"));
+        assert!(is_natural_word("多因素身份验证（MFA）"));
         assert!(!is_natural_word("Zt4#q9LmW2x!pR7v"));
         for v in [
             "web-ns/basic-auth2-users",

@@ -12,15 +12,10 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct LedgerArgs {
-    /// Directory holding one ledger per environment (accepted before or after the subcommand).
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "ENVGUARD_LEDGER_DIR",
-        default_value = ".envguard/ledger"
-    )]
-    dir: PathBuf,
+    /// Directory holding one ledger per environment (accepted before or after the subcommand);
+    /// without it, `[ledger] dir` of ./envguard.toml, else .envguard/ledger.
+    #[arg(long, global = true, value_name = "DIR", env = "ENVGUARD_LEDGER_DIR")]
+    dir: Option<PathBuf>,
     /// Role acting, checked against the environment's access policy.
     #[arg(
         long,
@@ -145,8 +140,29 @@ fn parse_event(text: &str, line: usize) -> Result<Value> {
     serde_json::from_str(text).with_context(|| format!("event {line}: not JSON"))
 }
 
+/// The ledger directory: `--dir` / `ENVGUARD_LEDGER_DIR`, else `[ledger] dir`
+/// of `envguard.toml` in the current directory, else `.envguard/ledger`.
+fn ledger_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(d) = explicit {
+        return Ok(d);
+    }
+    let toml = std::path::Path::new("envguard.toml");
+    match std::fs::read_to_string(toml) {
+        Ok(text) => {
+            let inv = envguard_model::Inventory::parse(&text)
+                .with_context(|| format!("{}", toml.display()))?;
+            if let Some(d) = inv.ledger_dir {
+                return Ok(PathBuf::from(d));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", toml.display())),
+    }
+    Ok(PathBuf::from(".envguard/ledger"))
+}
+
 pub fn run(args: LedgerArgs) -> Result<u8> {
-    let dir = args.dir;
+    let dir = ledger_dir(args.dir)?;
     let role = args.role;
     match args.command {
         LedgerCommand::Init {

@@ -317,3 +317,39 @@ fn concurrent_appenders_never_fork() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("80 checkpoints"), "{}", text(&o));
 }
+
+#[test]
+fn dir_comes_from_envguard_toml_when_not_given() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("envguard.toml"),
+        "[ledger]\ndir = \"audit/ledgers\"\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["ledger", "init", "dev"])
+        .current_dir(d.path())
+        .env_remove("ENVGUARD_LEDGER_DIR")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(d.path().join("audit/ledgers").is_dir(), "{}", text(&o));
+    // --dir still wins
+    let o = bin()
+        .args(["ledger", "--dir", "other", "init", "dev"])
+        .current_dir(d.path())
+        .env_remove("ENVGUARD_LEDGER_DIR")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(d.path().join("other").is_dir());
+    // a bad envguard.toml is an error, not silently ignored
+    std::fs::write(d.path().join("envguard.toml"), "[ledger]\nroot = 1\n").unwrap();
+    let o = bin()
+        .args(["ledger", "stats", "dev"])
+        .current_dir(d.path())
+        .env_remove("ENVGUARD_LEDGER_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

@@ -9,7 +9,7 @@ use crate::note::{
     open_checkpoint, sign_note, Checkpoint, Ed25519Signer, Ed25519Verifier, NoteError, NoteSigner,
     NoteVerifier,
 };
-use crate::pii::{BuiltinPii, PiiScreen};
+use crate::pii::{EnvguardPii, PiiScreen};
 use crate::schema::{canonical_bytes, validate_event, SchemaError};
 use crate::sqlite::SqliteStore;
 use crate::store::{Appended, CheckpointRow, NewEntry, Store, StoreError, StoreNodes, StoreStats};
@@ -248,7 +248,7 @@ impl Ledger {
             signer: Box::new(signer),
             verifier: Box::new(verifier),
             verifier_key,
-            pii: Box::new(BuiltinPii),
+            pii: Box::new(EnvguardPii::default()),
         })
     }
 

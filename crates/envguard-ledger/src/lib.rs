@@ -16,6 +16,6 @@ pub mod store;
 
 pub use config::{Access, AccessPolicy, LedgerConfig, PiiPolicy};
 pub use ledger::{Ledger, LedgerError, VerifyFailure, VerifyReport};
-pub use pii::{BuiltinPii, PiiScreen};
+pub use pii::{BuiltinPii, EnvguardPii, PiiScreen};
 pub use schema::{validate_event, Event, Kind, SchemaError};
 pub mod export;

@@ -1,9 +1,11 @@
 //! The PII screen dev and test ledgers apply at the door (000 §5: dev and test
 //! AI logs hold no PHI/PII).
 //!
-//! [`PiiScreen`] is the seam: [`BuiltinPii`] finds Saudi national IDs / Iqama
-//! numbers (10 digits, starting 1 or 2, Luhn check digit) and email
-//! addresses; the envguard-pii detector plugs in behind the same trait.
+//! [`PiiScreen`] is the seam. [`EnvguardPii`], the default, is the
+//! envguard-pii detector (Saudi national IDs and Iqama numbers, IBANs, cards,
+//! phones, e-mail, SSNs, MRNs, …, each with its check-digit validator);
+//! [`BuiltinPii`] is a minimal dependency-free screen (Saudi national IDs and
+//! e-mail only).
 
 /// One PII finding in a text: its kind and byte span.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +37,41 @@ pub trait PiiScreen: Send + Sync {
         }
         out.push_str(&text[at..]);
         (out, hits)
+    }
+}
+
+/// The envguard-pii detector. E-mail addresses at reserved example domains
+/// count too (a dev ledger has no reason to keep them).
+#[derive(Debug, Clone)]
+pub struct EnvguardPii {
+    redactor: envguard_pii::Redactor,
+}
+
+impl Default for EnvguardPii {
+    fn default() -> Self {
+        // Tag redaction uses no key; the one given only seeds the unused HMAC.
+        EnvguardPii {
+            redactor: envguard_pii::Redactor::new(envguard_pii::Operator::Tag, &[0u8; 32]),
+        }
+    }
+}
+
+impl PiiScreen for EnvguardPii {
+    fn detect(&self, text: &str) -> Vec<PiiHit> {
+        let mut hits: Vec<PiiHit> = self
+            .redactor
+            .redact_text(text)
+            .detections
+            .into_iter()
+            .map(|d| PiiHit {
+                kind: d.entity.id().to_owned(),
+                start: d.span.start,
+                end: d.span.end,
+            })
+            .collect();
+        hits.sort_by_key(|h| h.start);
+        hits.dedup_by(|b, a| b.start < a.end);
+        hits
     }
 }
 
@@ -139,5 +176,21 @@ mod tests {
             "id [REDACTED:SA_NATIONAL_ID], iqama [REDACTED:SA_NATIONAL_ID], bad 1000000009, long 10000000080, mail [REDACTED:EMAIL]."
         );
         assert!(BuiltinPii.detect("no pii @ here, 3000000004").is_empty());
+    }
+
+    #[test]
+    fn envguard_pii_finds_ids_ibans_and_emails() {
+        let s = EnvguardPii::default();
+        let t = "id 1000000008, iban SA0380000000608010167519, mail a.b@clinic.sa, ok";
+        let kinds: Vec<String> = s.detect(t).into_iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, ["SA_NATIONAL_ID", "IBAN", "EMAIL"]);
+        let (r, hits) = s.redact(t);
+        assert_eq!(hits.len(), 3);
+        assert_eq!(
+            r,
+            "id [REDACTED:SA_NATIONAL_ID], iban [REDACTED:IBAN], mail [REDACTED:EMAIL], ok"
+        );
+        assert!(s.detect("x@example.com").len() == 1);
+        assert!(s.detect("triage-2026.01 clinician tenant-3").is_empty());
     }
 }

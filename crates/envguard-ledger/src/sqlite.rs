@@ -8,7 +8,11 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
 /// Pinned storage schema version.
-pub const STORE_SCHEMA_VERSION: &str = "1";
+pub const STORE_SCHEMA_VERSION: &str = "2";
+
+/// Page cache per connection, in KiB (SQLite's default is 2 MiB, which the
+/// append path's B-tree pages outgrow past a few hundred thousand entries).
+const CACHE_KIB: i64 = 64 * 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,7 +25,11 @@ CREATE TABLE IF NOT EXISTS entries(
     kind TEXT NOT NULL,
     payload BLOB
 );
-CREATE INDEX IF NOT EXISTS entries_leaf ON entries(leaf_hash);
+CREATE TABLE IF NOT EXISTS leaf_keys(
+    key INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY(key, idx)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_ts ON entries(ts);
 CREATE TABLE IF NOT EXISTS nodes(id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints(
@@ -37,6 +45,8 @@ BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
 CREATE TRIGGER IF NOT EXISTS payload_only_pruned BEFORE UPDATE OF payload ON entries
 WHEN NEW.payload IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'a payload can only be pruned'); END;
+CREATE TRIGGER IF NOT EXISTS leaf_keys_append_only BEFORE UPDATE ON leaf_keys
+BEGIN SELECT RAISE(ABORT, 'leaf keys are immutable'); END;
 CREATE TRIGGER IF NOT EXISTS nodes_append_only BEFORE UPDATE ON nodes
 BEGIN SELECT RAISE(ABORT, 'tree nodes are immutable'); END;
 CREATE TRIGGER IF NOT EXISTS checkpoints_append_only BEFORE UPDATE ON checkpoints
@@ -53,6 +63,15 @@ fn node_id(level: u32, index: u64) -> i64 {
 
 fn to_i64(v: u64) -> i64 {
     v as i64
+}
+
+/// The first 8 bytes of a leaf hash as a signed integer: the `leaf_keys`
+/// index holds only this (a quarter of the hash, an integer compare), and
+/// [`Store::find_leaf`] confirms the full hash on the entry.
+fn leaf_key(h: &Hash) -> i64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.0[..8]);
+    i64::from_be_bytes(b)
 }
 
 fn hash_of(b: &[u8], what: &str) -> Result<Hash, StoreError> {
@@ -73,6 +92,10 @@ impl SqliteStore {
             .map_err(be)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(be)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)
+            .map_err(be)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(be)?;
         conn.execute_batch(SCHEMA).map_err(be)?;
         let v: Option<String> = conn
             .query_row(
@@ -91,6 +114,7 @@ impl SqliteStore {
                 .map_err(be)?;
             }
             Some(v) if v == STORE_SCHEMA_VERSION => {}
+            Some(v) if v == "1" => Self::migrate_v1(&conn)?,
             Some(v) => {
                 return Err(StoreError::Version {
                     found: v,
@@ -99,6 +123,49 @@ impl SqliteStore {
             }
         }
         Ok(SqliteStore { conn })
+    }
+
+    /// Version 1 indexed the whole leaf hash in `entries`; version 2 keeps an
+    /// 8-byte key per leaf in `leaf_keys` instead.
+    fn migrate_v1(conn: &Connection) -> Result<(), StoreError> {
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(be)?;
+        let r = (|| {
+            let v: String = conn
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'store_schema_version'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(be)?;
+            if v != "1" {
+                return Ok(()); // another process migrated first
+            }
+            let mut st = conn
+                .prepare("SELECT idx, leaf_hash FROM entries ORDER BY idx")
+                .map_err(be)?;
+            let mut ins = conn
+                .prepare("INSERT OR IGNORE INTO leaf_keys(key, idx) VALUES (?1, ?2)")
+                .map_err(be)?;
+            let mut rows = st.query([]).map_err(be)?;
+            while let Some(r) = rows.next().map_err(be)? {
+                let idx: i64 = r.get(0).map_err(be)?;
+                let leaf: Vec<u8> = r.get(1).map_err(be)?;
+                let h = hash_of(&leaf, &format!("leaf hash of entry {idx}"))?;
+                ins.execute(params![leaf_key(&h), idx]).map_err(be)?;
+            }
+            conn.execute_batch(
+                "DROP INDEX IF EXISTS entries_leaf;
+                 UPDATE meta SET value = '2' WHERE key = 'store_schema_version';",
+            )
+            .map_err(be)
+        })();
+        match r {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(be),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     /// The raw connection (tests use it to tamper with stored bytes).
@@ -195,6 +262,9 @@ impl Store for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(be)?;
+            let mut insk = tx
+                .prepare_cached("INSERT INTO leaf_keys(key, idx) VALUES (?1, ?2)")
+                .map_err(be)?;
             let mut insn = tx
                 .prepare_cached("INSERT INTO nodes(id, hash) VALUES (?1, ?2)")
                 .map_err(be)?;
@@ -209,6 +279,8 @@ impl Store for SqliteStore {
                     e.payload
                 ])
                 .map_err(be)?;
+                insk.execute(params![leaf_key(&e.leaf_hash), to_i64(size + k as u64)])
+                    .map_err(be)?;
                 done.clear();
                 app.push(e.leaf_hash, &mut done);
                 for (l, i, h) in &done {
@@ -309,16 +381,22 @@ impl Store for SqliteStore {
     }
 
     fn find_leaf(&self, leaf: &Hash) -> Result<Option<u64>, StoreError> {
-        let idx: Option<i64> = self
+        let mut st = self
             .conn
-            .query_row(
-                "SELECT idx FROM entries WHERE leaf_hash = ?1 ORDER BY idx LIMIT 1",
-                [&leaf.0[..]],
-                |r| r.get(0),
+            .prepare_cached(
+                "SELECT e.idx, e.leaf_hash FROM leaf_keys k JOIN entries e ON e.idx = k.idx
+                 WHERE k.key = ?1 ORDER BY k.idx",
             )
-            .optional()
             .map_err(be)?;
-        Ok(idx.map(|i| i as u64))
+        let mut rows = st.query([leaf_key(leaf)]).map_err(be)?;
+        while let Some(r) = rows.next().map_err(be)? {
+            let idx: i64 = r.get(0).map_err(be)?;
+            let h: Vec<u8> = r.get(1).map_err(be)?;
+            if h == leaf.0[..] {
+                return Ok(Some(idx as u64));
+            }
+        }
+        Ok(None)
     }
 
     fn scan(

@@ -184,6 +184,40 @@ fn dev_test_pii_is_refused_or_redacted() {
 }
 
 #[test]
+fn dev_iban_and_email_are_refused_or_redacted() {
+    let d = tempfile::tempdir().unwrap();
+    let mut dv = Ledger::init(d.path(), LedgerConfig::defaults("dev")).unwrap();
+    let mut e = ev("dev", 1);
+    e["response"] = json!("refund to SA0380000000608010167519");
+    let err = dv.append("operator", vec![e], 1, false).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::Pii { .. }) && err.to_string().contains("IBAN"),
+        "{err}"
+    );
+    let mut e = ev("dev", 1);
+    e["prompt"] = json!("write to nora@clinic.sa");
+    let err = dv.append("operator", vec![e], 1, false).unwrap_err();
+    assert!(err.to_string().contains("EMAIL"), "{err}");
+    assert_eq!(dv.store().size().unwrap(), 0);
+
+    let mut cfg = LedgerConfig::defaults("test");
+    cfg.pii_policy = PiiPolicy::Redact;
+    let mut t = Ledger::init(d.path(), cfg).unwrap();
+    let mut e = ev("test", 1);
+    e["prompt"] = json!("iban SA0380000000608010167519 mail nora@clinic.sa");
+    assert_eq!(t.append("operator", vec![e], 1, false).unwrap().redacted, 2);
+    let row = t.store().entry(0).unwrap().unwrap();
+    let text = String::from_utf8(row.payload.unwrap()).unwrap();
+    assert!(
+        text.contains("[REDACTED:IBAN]")
+            && text.contains("[REDACTED:EMAIL]")
+            && !text.contains("SA0380000000608010167519")
+            && !text.contains("nora@"),
+        "{text}"
+    );
+}
+
+#[test]
 fn access_policy_and_audit_of_reads() {
     let d = tempfile::tempdir().unwrap();
     let mut l = ledger_with(d.path(), "prod", 4);
@@ -268,4 +302,36 @@ fn export_verifies_offline_and_tampering_is_named() {
             assert!(verify_export(&mut text.as_bytes(), Some(other)).is_err());
         }
     }
+}
+
+#[test]
+fn store_v1_is_migrated_and_leaves_found_by_hash() {
+    use envguard_ledger::store::Store;
+    let d = tempfile::tempdir().unwrap();
+    let l = ledger_with(d.path(), "prod", 5);
+    let leaf = l.store().entry(3).unwrap().unwrap().leaf_hash;
+    assert_eq!(l.store().find_leaf(&leaf).unwrap(), Some(3));
+    drop(l);
+    let db = d.path().join("prod").join(DB_FILE);
+    {
+        // turn the file back into a version 1 store
+        let s = SqliteStore::open(&db).unwrap();
+        s.connection()
+            .execute_batch(
+                "DELETE FROM leaf_keys; CREATE INDEX entries_leaf ON entries(leaf_hash);
+                 UPDATE meta SET value = '1' WHERE key = 'store_schema_version';",
+            )
+            .unwrap();
+    }
+    let s = SqliteStore::open(&db).unwrap();
+    assert_eq!(s.find_leaf(&leaf).unwrap(), Some(3));
+    let v: String = s
+        .connection()
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'store_schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, "2");
 }

@@ -104,6 +104,9 @@ pub struct Inventory {
     /// `[ci] settings`: a file (relative to the scanned root) holding the JSON of
     /// `gh api repos/OWNER/REPO/environments`, used when `--ci-settings` is not given.
     pub ci_settings: Option<String>,
+    /// `[ledger] dir`: the directory holding one ledger per environment, used
+    /// by `envguard ledger` when neither `--dir` nor `ENVGUARD_LEDGER_DIR` is given.
+    pub ledger_dir: Option<String>,
     path_sets: Vec<(GlobSet, Vec<String>)>,
     exclude_set: GlobSet,
 }
@@ -115,6 +118,7 @@ impl Default for Inventory {
             scan: ScanSettings::default(),
             shared_markers: Vec::new(),
             ci_settings: None,
+            ledger_dir: None,
             path_sets: Vec::new(),
             exclude_set: GlobSet::empty(),
         }
@@ -140,6 +144,14 @@ struct RawInventory {
     shared_markers: Vec<String>,
     #[serde(default)]
     ci: RawCi,
+    #[serde(default)]
+    ledger: RawLedger,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLedger {
+    dir: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -194,6 +206,7 @@ impl Inventory {
         let mut inv = Inventory {
             shared_markers: raw.shared_markers,
             ci_settings: raw.ci.settings,
+            ledger_dir: raw.ledger.dir,
             ..Inventory::default()
         };
         inv.scan.infer = raw.scan.infer.unwrap_or(true);
@@ -485,5 +498,14 @@ mod tests {
         let inv = Inventory::parse(&text).unwrap();
         assert_eq!(inv.environments[0].paths, vec!["envs/prod/**".to_owned()]);
         assert_eq!(inv.attribute("envs/prod/a.yaml").unwrap().name, "prod");
+    }
+
+    #[test]
+    fn ledger_dir_section() {
+        let inv = Inventory::parse("[ledger]\ndir = \"audit/ledgers\"\n").unwrap();
+        assert_eq!(inv.ledger_dir.as_deref(), Some("audit/ledgers"));
+        assert_eq!(Inventory::parse("").unwrap().ledger_dir, None);
+        let e = Inventory::parse("[ledger]\ndir = \"x\"\npath = \"y\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
     }
 }

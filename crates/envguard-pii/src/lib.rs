@@ -65,7 +65,7 @@ pub enum Entity {
     Icd10,
     /// An IPv4 address.
     Ipv4,
-    /// An IPv6 address.
+    /// An IPv6 address (not loopback, link-local, multicast or a documentation range).
     Ipv6,
 }
 

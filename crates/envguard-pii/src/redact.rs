@@ -144,6 +144,16 @@ impl Redactor {
         mac.update(&[0]);
         mac.update(entity.id().as_bytes());
         mac.update(&[0]);
+        // IPv6: the full 32-hex-digit form, so `2001:DB8:0::1` == `2001:db8::1`
+        // (stripping the colons of the text form would merge `1::23` and `12::3`)
+        if entity == Entity::Ipv6 {
+            if let Ok(a) = value.parse::<std::net::Ipv6Addr>() {
+                for seg in a.segments() {
+                    mac.update(format!("{seg:04x}").as_bytes());
+                }
+                return mac.finalize().into_bytes().into();
+            }
+        }
         // normalise: digits and letters only, case-folded, so "+966 55.." == "+96655.."
         let norm: String = value
             .chars()
@@ -368,10 +378,18 @@ fn synth(entity: Entity, value: &str, seed: &[u8; 32]) -> String {
             .pick(&["Z00.00", "Z71.1", "R69", "Z02.9", "Z76.89"])
             .to_owned(),
         Entity::Ipv4 => format!("192.0.2.{}", 1 + r.next() % 254),
-        Entity::Ipv6 => format!(
-            "2001:db8::{:x}",
-            u16::from(r.next()) << 8 | u16::from(r.next())
-        ),
+        Entity::Ipv6 => {
+            // unique-local fd00::/8 (RFC 4193): format-valid, routable
+            // nowhere, and outside the documentation ranges the detector
+            // treats as example data
+            let mut w = [0u16; 8];
+            for x in &mut w {
+                *x = u16::from(r.next()) << 8 | u16::from(r.next());
+            }
+            w[0] = 0xfd00 | (w[0] & 0xff);
+            w[7] |= 1;
+            std::net::Ipv6Addr::new(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]).to_string()
+        }
         Entity::Person => {
             if value
                 .chars()
@@ -414,5 +432,35 @@ mod tests {
         let again = detect_text(&s.text);
         assert_eq!(again.len(), 2, "{}", s.text);
         assert!(!s.text.contains("1058529940"));
+    }
+
+    #[test]
+    fn ipv6_operators() {
+        let t = "client 2a00:1450:4001:82a::200e logged in";
+        let key = b"k";
+        let m = Redactor::new(Operator::Mask, key).redact_text(t);
+        assert_eq!(m.text, "client 2a**:****:****:***::**0e logged in");
+        let tg = Redactor::new(Operator::Tag, key).redact_text(t);
+        assert_eq!(tg.text, "client [IPV6] logged in");
+        let r = Redactor::new(Operator::Hash, key);
+        assert_eq!(
+            r.replacement(Entity::Ipv6, "2A00:1450:4001:82a:0::200e"),
+            r.replacement(Entity::Ipv6, "2a00:1450:4001:82a::200e")
+        );
+        assert_ne!(
+            r.replacement(Entity::Ipv6, "fd00::1:23"),
+            r.replacement(Entity::Ipv6, "fd00::12:3")
+        );
+        let s = Redactor::new(Operator::Synth, key);
+        let fake = s.replacement(Entity::Ipv6, "2a00:1450:4001:82a::200e");
+        let a: std::net::Ipv6Addr = fake.parse().unwrap_or_else(|_| panic!("{fake}"));
+        assert_eq!(a.segments()[0] >> 8, 0xfd, "{fake}");
+        assert_eq!(
+            fake,
+            s.replacement(Entity::Ipv6, "2a00:1450:4001:82a:0:0:0:200e")
+        );
+        let out = s.redact_text(t);
+        assert_eq!(detect_text(&out.text).len(), 1, "{}", out.text);
+        assert!(!out.text.contains("2a00:1450"));
     }
 }

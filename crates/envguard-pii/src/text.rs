@@ -122,7 +122,7 @@ const VERSION_WORDS: &[&str] = &[
     "tag", "tagged", "kernel", "rev", "revision", "package", "pkg", "release", "patch",
 ];
 const IP_WORDS: &[&str] = &[
-    "ip", "ipv4", "addr", "address", "host", "client", "remote", "login",
+    "ip", "ipv4", "ipv6", "addr", "address", "host", "client", "remote", "login",
 ];
 const LATIN_CUES: &[&str] = &[
     "patient",
@@ -393,6 +393,26 @@ pub(crate) fn detect_into_opts(
             }
         }
     }
+    if memchr::memchr(b':', b).is_some() {
+        let before = emails.len();
+        ipv6_scan(text, hint, reserved, &mut emails);
+        if emails.len() > before && before > 0 {
+            // keep the skip list sorted and non-overlapping (an address
+            // never overlaps an e-mail: `@` ends an IPv6 candidate)
+            let (e, v6) = emails.split_at(before);
+            let v6: Vec<Detection> = v6
+                .iter()
+                .filter(|d| {
+                    !e.iter()
+                        .any(|m| m.span.start < d.span.end && d.span.start < m.span.end)
+                })
+                .cloned()
+                .collect();
+            emails.truncate(before);
+            emails.extend(v6);
+            emails.sort_by_key(|d| d.span.start);
+        }
+    }
     let mut sc = Scan {
         text,
         b,
@@ -453,7 +473,7 @@ pub(crate) fn detect_into_opts(
             _ => i += 1,
         }
     }
-    out.extend(emails);
+    out.extend(emails.into_iter().filter(|d| !d.validator.is_empty()));
     if !sc.pending.is_empty() {
         let anchored = out[base..].iter().any(|d| {
             matches!(
@@ -605,6 +625,148 @@ fn reserved_domain(d: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// IPv6 literals. Like e-mail (`@`), detection starts from a rare byte:
+/// `memchr` finds each `:` and two neighbouring bytes reject most of them
+/// (JSON `"k":"v"`, `http:`, `std::`), so text without IPv6 costs one
+/// `memchr` pass. A candidate is the run of hex digits, `:` and `.` around
+/// the colon; a cheap shape check (at most 45 bytes, a `::` or 7 colons,
+/// or 6 colons and a dotted IPv4 tail) runs before `Ipv6Addr` parsing.
+/// Brackets (`[2001:db8::1]:443`) and a zone id (`%eth0`) end the address;
+/// the span covers the address only.
+///
+/// Look-alikes rejected: MAC / EUI-64 (every group two hex digits, no
+/// `::`), times (`12:30:45` fails the shape check), `::` alone, code paths
+/// (`std::vector` has a letter before the run; `a::b` has at most two
+/// groups and no decimal digit, which real compressed addresses such as
+/// `fd00::1` have), digests and versions without colons (never candidates).
+///
+/// Not personal data, never reported: unspecified `::`, loopback `::1`
+/// (and IPv4-mapped loopback), link-local `fe80::/10` (valid only on one
+/// link, usually auto-configured and not routable, so it cannot locate or
+/// contact a person from outside that link), and multicast `ff00::/8`
+/// (names a group, not a host). The documentation ranges `2001:db8::/32`
+/// and `3fff::/20` are reserved example data, like `example.com` e-mail:
+/// left out of findings, reported at low confidence when `reserved` is
+/// set (redaction).
+fn ipv6_scan(text: &str, hint: Option<Entity>, reserved: bool, out: &mut Vec<Detection>) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut resume = 0;
+    for p in memchr_iter(b':', b) {
+        if p < resume {
+            continue;
+        }
+        // left: at most 4 hex digits (the first group), then a boundary
+        let mut s = p;
+        while s > 0 && p - s < 5 && b[s - 1].is_ascii_hexdigit() {
+            s -= 1;
+        }
+        if p - s > 4 || (s == p && b.get(p + 1) != Some(&b':')) || !ipv6_boundary_before(b, s) {
+            continue;
+        }
+        let mut e = p + 1;
+        while e < n && e - s <= 45 && (b[e].is_ascii_hexdigit() || matches!(b[e], b':' | b'.')) {
+            e += 1;
+        }
+        resume = e;
+        if e - s > 45 {
+            // a longer colon-hex run (fingerprint, dump): skip all of it
+            while resume < n && (b[resume].is_ascii_hexdigit() || matches!(b[resume], b':' | b'.'))
+            {
+                resume += 1;
+            }
+            continue;
+        }
+        while e > s && b[e - 1] == b'.' {
+            e -= 1;
+        }
+        if e - s > 2 && b[e - 1] == b':' && b[e - 2] != b':' {
+            e -= 1; // "address fd12::1: ok"
+        }
+        if e < n && (b[e].is_ascii_alphanumeric() || matches!(b[e], b'_' | b'@')) {
+            continue;
+        }
+        let Some((conf, validator)) = ipv6_classify(text, s, &b[s..e], hint) else {
+            continue;
+        };
+        // an address that is not reported still hides its bytes from the
+        // other detectors (the IPv4 tail of `::ffff:127.0.0.1`): it goes in
+        // the skip list with an empty validator and is dropped afterwards
+        let report = !validator.is_empty() && (reserved || validator != IPV6_DOC);
+        out.push(det(
+            Entity::Ipv6,
+            s,
+            e,
+            conf,
+            if report { validator } else { "" },
+        ));
+    }
+}
+
+#[inline]
+fn ipv6_boundary_before(b: &[u8], s: usize) -> bool {
+    s == 0
+        || !(b[s - 1].is_ascii_alphanumeric()
+            || matches!(b[s - 1], b'_' | b'.' | b'-' | b':' | b'@'))
+}
+
+const IPV6_DOC: &str = "ipv6-parse+documentation-range";
+
+/// Validates one candidate: `None` when it is not an IPv6 address; an
+/// empty validator for an address that is not personal data; [`IPV6_DOC`]
+/// for a documentation-range address.
+fn ipv6_classify(
+    text: &str,
+    s: usize,
+    c: &[u8],
+    hint: Option<Entity>,
+) -> Option<(Confidence, &'static str)> {
+    let colons = c.iter().filter(|&&x| x == b':').count();
+    let dc = c.windows(2).any(|w| w == b"::");
+    let dotted = c.contains(&b'.');
+    if !dc && colons != 7 && !(colons == 6 && dotted) {
+        return None;
+    }
+    let a: std::net::Ipv6Addr = std::str::from_utf8(c).ok()?.parse().ok()?;
+    let groups = c.split(|&x| x == b':').filter(|g| !g.is_empty());
+    let (mut ng, mut long, mut all_two) = (0, false, true);
+    for g in groups {
+        ng += 1;
+        long |= g.len() >= 3;
+        all_two &= g.len() == 2;
+    }
+    if !dc && all_two {
+        return None; // EUI-64 / MAC-style
+    }
+    if ng <= 2 && !(long && c.iter().any(u8::is_ascii_digit)) {
+        return None; // `a::b`, `A::B`, `ab::cd`: code paths, not addresses
+    }
+    let seg = a.segments();
+    if a.is_unspecified()
+        || a.is_loopback()
+        || seg[0] & 0xffc0 == 0xfe80
+        || seg[0] & 0xff00 == 0xff00
+    {
+        return Some((Confidence::Low, ""));
+    }
+    if let Some(v4) = a.to_ipv4_mapped() {
+        if v4.is_loopback() || v4.is_unspecified() {
+            return Some((Confidence::Low, ""));
+        }
+    }
+    if (seg[0] == 0x2001 && seg[1] == 0x0db8) || seg[0] & 0xfff0 == 0x3ff0 {
+        return Some((Confidence::Low, IPV6_DOC));
+    }
+    let ctx =
+        matches!(hint, Some(Entity::Ipv4 | Entity::Ipv6)) || ctx_any(text, s, 1, 16, IP_WORDS);
+    let conf = if ctx || ng >= 4 {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    Some((conf, "ipv6-parse"))
 }
 
 /// Up to 8 digit groups with one kind of separator.
@@ -1649,6 +1811,69 @@ mod tests {
         assert_eq!(
             ents("visit from IP 10.2.0.14."),
             vec![(Entity::Ipv4, "10.2.0.14")]
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses() {
+        let v6 = |t: &'static str, a: &'static str| {
+            assert_eq!(ents(t), vec![(Entity::Ipv6, a)], "{t}");
+        };
+        v6(
+            "from 2a00:1450:4001:82a:0:0:0:200e ok",
+            "2a00:1450:4001:82a:0:0:0:200e",
+        );
+        v6("client 2a00:1450:4001::200e.", "2a00:1450:4001::200e");
+        v6("src=fd12:3456:789a::1, dst", "fd12:3456:789a::1");
+        v6("peer fd00::1 up", "fd00::1");
+        v6("mapped ::ffff:10.2.0.14 login", "::ffff:10.2.0.14");
+        v6("via 2a02:c7f::5%eth0 now", "2a02:c7f::5");
+        v6("GET [2a02:c7f:1::9]:443/x", "2a02:c7f:1::9");
+        v6("addr 2A02:C7F:1::9: retry", "2A02:C7F:1::9");
+        v6(
+            "\"ip\":\"2600:1f18:24e6:b900::12\"",
+            "2600:1f18:24e6:b900::12",
+        );
+    }
+
+    #[test]
+    fn ipv6_look_alikes() {
+        for t in [
+            "mac 00:1a:2b:3c:4d:5e on eth0",
+            "eui 00:1a:2b:ff:fe:3c:4d:5e",
+            "at 12:30:45 and 10:00",
+            "ts 2024-03-12T10:22:01.123Z",
+            "range :: only",
+            "use std::vector<int> v;",
+            "let x = a::b; Foo::Bar::baz(); A::B; ab::cd",
+            "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+            "version 2.14.3 build 10.2.0.14:8080",
+            "fingerprint 43:51:43:a1:b5:fc:8b:b7:0a:3a:a9:b1:0f:66:73:a8",
+            "http://example.org:8080/a {\"k\":\"v\"}",
+            "loopback ::1 and fe80::1ff:fe23:4567:890a%eth0 and ff02::1",
+            "mapped ::ffff:127.0.0.1 and 2001:db8::1 and [2001:db8:85a3::8a2e:370:7334]:443",
+            "prefix 3fff:12::7",
+            "bad 2001:db8::1::2 and 12345::1 and 1:2:3:4:5:6:7",
+        ] {
+            assert!(ents(t).is_empty(), "{t}: {:?}", ents(t));
+        }
+    }
+
+    #[test]
+    fn ipv6_documentation_range_is_reserved() {
+        let t = "host 2001:db8::42 and 2a00:1450:4001::200e";
+        let mut out = Vec::new();
+        detect_into_opts(t, None, true, &mut out);
+        let got: Vec<_> = out
+            .iter()
+            .map(|d| (&t[d.span.clone()], d.confidence))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2001:db8::42", Confidence::Low),
+                ("2a00:1450:4001::200e", Confidence::High)
+            ]
         );
     }
 

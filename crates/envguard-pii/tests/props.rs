@@ -125,6 +125,42 @@ proptest! {
     }
 
     #[test]
+    fn ipv6_redaction_and_synth(
+        segs in proptest::array::uniform8(any::<u16>()),
+        compress in any::<bool>(),
+        noise in "[a-z ]{0,20}",
+        op in prop_oneof![Just(Operator::Mask), Just(Operator::Tag), Just(Operator::Hash), Just(Operator::Synth)],
+    ) {
+        // a global unicast address (2000::/3 outside the documentation ranges)
+        let mut w = segs;
+        w[0] = 0x2400 | (w[0] & 0x0bff);
+        w[7] |= 0x100;
+        let a = std::net::Ipv6Addr::new(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
+        let lit = if compress {
+            a.to_string()
+        } else {
+            w.iter().map(|x| format!("{x:x}")).collect::<Vec<_>>().join(":")
+        };
+        let text = format!("{noise} client {lit} login {noise}");
+        let found = detect_text(&text);
+        prop_assert!(
+            found.iter().any(|d| d.entity == Entity::Ipv6 && text[d.span.clone()] == lit),
+            "{} not found in {:?}", lit, found
+        );
+        let r = Redactor::new(op, b"k");
+        let red = r.redact_text(&text);
+        for d in &red.detections {
+            let orig = &text[d.span.clone()];
+            prop_assert!(!red.text.contains(orig), "{} left in {}", orig, red.text);
+        }
+        let fake = Redactor::new(Operator::Synth, b"key").replacement(Entity::Ipv6, &lit);
+        let parsed = fake.parse::<std::net::Ipv6Addr>();
+        prop_assert!(parsed.is_ok(), "{}", fake);
+        prop_assert_eq!(parsed.unwrap().segments()[0] >> 8, 0xfd);
+        prop_assert_eq!(&fake, &Redactor::new(Operator::Synth, b"key").replacement(Entity::Ipv6, &a.to_string()));
+    }
+
+    #[test]
     fn synth_values_pass_validators(payload in "[12][0-9]{8}", bban in "[0-9]{20}") {
         let check = (b'0' + (0..10u8).find(|c| luhn_ref(&format!("{payload}{c}"))).unwrap()) as char;
         let id = format!("{payload}{check}");

@@ -669,6 +669,9 @@ pub(crate) fn name_hint(name: &str) -> Option<Entity> {
     if has(&["dx", "icd", "icd10", "diagnosis", "diag"]) {
         return Some(Entity::Icd10);
     }
+    if has(&["ipv6", "ip6", "ipv6addr"]) {
+        return Some(Entity::Ipv6);
+    }
     if has(&["ip", "ipv4", "ipaddr", "ipaddress"])
         || joined.ends_with("ip") && joined.len() > 2 && toks.len() > 1
     {
@@ -738,6 +741,8 @@ pub(crate) fn name_deny(name: &str) -> &'static [Entity] {
 fn entity_family(e: Entity) -> Entity {
     match e {
         Entity::PhoneSa | Entity::PhoneUs => Entity::Phone,
+        // an `ip` column may hold either family
+        Entity::Ipv6 => Entity::Ipv4,
         other => other,
     }
 }

@@ -3,16 +3,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use common::repo_root;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
 
 fn envguard(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_envguard"))
@@ -389,20 +385,7 @@ fn example_sarif_validates_against_the_sarif_2_1_0_schema() {
     let root = repo_root();
     let out = envguard(&["check", EXAMPLE, "--format", "sarif"], &root);
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let schema_text = std::fs::read_to_string(
-        root.join("crates/envguard-report/tests/data/sarif-schema-2.1.0.json"),
-    )
-    .unwrap();
-    let schema: Value = serde_json::from_str(&schema_text).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    common::assert_valid_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["ruleId"] == "R01.secret-reuse"));
     for r in results {

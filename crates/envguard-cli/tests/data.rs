@@ -2,9 +2,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn envguard(args: &[&str], cwd: &Path, stdin: Option<&str>) -> Output {
@@ -121,32 +123,12 @@ fn scan_data_clean_file_exits_zero_and_text_format() {
     );
 }
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
 #[test]
 fn scan_data_sarif_validates_against_the_schema() {
     let d = fixture();
     let out = envguard(&["scan-data", ".", "--format", "sarif"], d.path(), None);
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let schema_text = std::fs::read_to_string(
-        repo_root().join("crates/envguard-report/tests/data/sarif-schema-2.1.0.json"),
-    )
-    .unwrap();
-    let schema: Value = serde_json::from_str(&schema_text).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    common::assert_valid_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["ruleId"] == "PII.SA_NATIONAL_ID"));
 }

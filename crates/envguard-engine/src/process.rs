@@ -67,7 +67,8 @@ pub(crate) fn process_file(
         }
         // A template (Helm `templates/`, ERB, `${…}`-templated JSON) is not YAML
         // or JSON until rendered: its parse errors say nothing; its text is scanned.
-        let template = matches!(format, Format::Yaml | Format::Json)
+        let template = !extraction.errors.is_empty()
+            && matches!(format, Format::Yaml | Format::Json)
             && [&b"{{"[..], b"${", b"<%"]
                 .iter()
                 .any(|m| memmem::find(bytes, m).is_some());

@@ -110,19 +110,7 @@ pub(crate) fn render(
     if view.environments.is_empty() {
         writeln!(out, "**Environments:** none.")?;
     } else {
-        let envs: Vec<String> = view
-            .environments
-            .iter()
-            .map(|e| {
-                format!(
-                    "{} ({}, {}{})",
-                    text(&e.name),
-                    e.tier,
-                    plural(e.files, "file", "files"),
-                    if e.inferred { ", inferred" } else { "" }
-                )
-            })
-            .collect();
+        let envs = view.environment_labels(text);
         writeln!(out, "**Environments:** {}.", envs.join(", "))?;
     }
 

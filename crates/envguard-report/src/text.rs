@@ -138,19 +138,7 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
         stats.files_parsed,
         stats.files_skipped
     )?;
-    let envs: Vec<String> = view
-        .environments
-        .iter()
-        .map(|e| {
-            format!(
-                "{} ({}, {}{})",
-                sanitize(&e.name),
-                e.tier,
-                plural(e.files, "file", "files"),
-                if e.inferred { ", inferred" } else { "" }
-            )
-        })
-        .collect();
+    let envs = view.environment_labels(|n| sanitize(n).into_owned());
     writeln!(
         out,
         "  environments  {}",

@@ -117,6 +117,22 @@ pub(crate) struct View<'a> {
 }
 
 impl<'a> View<'a> {
+    /// `name (tier, N files[, inferred])` per environment, names passed through `escape`.
+    pub fn environment_labels(&self, escape: impl Fn(&str) -> String) -> Vec<String> {
+        self.environments
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} ({}, {}{})",
+                    escape(&e.name),
+                    e.tier,
+                    plural(e.files, "file", "files"),
+                    if e.inferred { ", inferred" } else { "" }
+                )
+            })
+            .collect()
+    }
+
     pub fn new(result: &'a ScanResult, opts: &RenderOptions) -> Self {
         let mut findings: Vec<&Finding> = result.findings.iter().collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -266,6 +266,7 @@ impl Assembly {
             environments,
             stats: self.stats,
             rules: rules.iter().map(|r| *r.meta()).collect(),
+            isolation: Default::default(),
         })
     }
 }

@@ -9,6 +9,7 @@ mod fact;
 mod finding;
 mod infer;
 mod inventory;
+mod isolation;
 mod result;
 mod span;
 mod tier;
@@ -22,6 +23,7 @@ pub use infer::{infer_environment, is_test_path, InferredEnv};
 pub use inventory::{
     DataClass, EnvAttribution, Environment, Inventory, InventoryError, ScanSettings,
 };
+pub use isolation::{CrossReference, EnvIsolation, Isolation};
 pub use result::{EnvSummary, RuleMeta, ScanResult, ScanStats};
 pub use span::{LineIndex, Region};
 pub use tier::Tier;

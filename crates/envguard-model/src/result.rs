@@ -1,4 +1,5 @@
 use crate::finding::{Diagnostic, Finding, Severity};
+use crate::isolation::Isolation;
 use crate::tier::Tier;
 use serde::Serialize;
 
@@ -58,6 +59,10 @@ pub struct ScanResult {
     pub stats: ScanStats,
     /// Every rule that ran, in id order.
     pub rules: Vec<RuleMeta>,
+    /// The environment isolation matrix (`envguard matrix`); not part of the
+    /// `check` JSON report.
+    #[serde(skip)]
+    pub isolation: Isolation,
 }
 
 impl ScanResult {

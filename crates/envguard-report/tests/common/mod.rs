@@ -110,6 +110,7 @@ pub fn realistic() -> ScanResult {
             files_skipped: 1,
         },
         rules: vec![HARDCODED_SECRET, SECRET_REUSE],
+        isolation: Default::default(),
     }
 }
 
@@ -122,5 +123,6 @@ pub fn empty() -> ScanResult {
         environments: Vec::new(),
         stats: ScanStats::default(),
         rules: vec![HARDCODED_SECRET, SECRET_REUSE],
+        isolation: Default::default(),
     }
 }

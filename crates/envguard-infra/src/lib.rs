@@ -1,0 +1,271 @@
+//! Infrastructure facts for the R04 (network and access separation) and NAM
+//! (naming and tags) rules: what in each file identifies or reaches an
+//! environment.
+//!
+//! Per file, [`InfraFacts`] holds identity tokens (hosts, accounts, buckets,
+//! networks, databases) marked as a definition or a reference, Terraform state
+//! backends, admitted networks (security groups, firewalls, NACLs, k8s
+//! NetworkPolicies), defined networks, routes and peerings, resource names and
+//! environment tags. Structured files other than HCL give theirs straight from
+//! their facts ([`from_facts`]); HCL files are mirrored during the walk
+//! ([`hcl::mirror`]) and evaluated together afterwards ([`resolve_hcl`]), so
+//! `locals`, `var` defaults, `tfvars`, `merge()` of tag maps and Terragrunt
+//! includes are resolved. [`MarkerIndex`] then says which environment owns a
+//! token, with one Aho–Corasick pass per file.
+
+pub mod cidr;
+pub mod eval;
+mod facts;
+pub mod hcl;
+mod markers;
+mod terraform;
+pub mod tokens;
+
+pub use facts::from_facts;
+pub use markers::{EnvRef, MarkerIndex, Owner, OwnerVia};
+pub use terraform::resolve_hcl;
+pub use tokens::TokenKind;
+
+use envguard_model::Region;
+
+/// A token in a file: a host, account, network, resource name or database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub text: String,
+    /// The key it was written under (`DATABASE_URL`, `resource.aws_s3_bucket.logs.bucket`).
+    pub key: String,
+    pub region: Region,
+    /// True when the file defines the thing (a resource's own name, a backend,
+    /// the account of a provider); false when it only points at it.
+    pub def: bool,
+    /// The Terraform resource type it was found in, when any.
+    pub resource: Option<String>,
+}
+
+/// A Terraform / Terragrunt state backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    /// `s3`, `gcs`, `azurerm`, …
+    pub kind: String,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub lock_table: Option<String>,
+    pub region: Region,
+    /// The file it was included from (a Terragrunt root), when not this one.
+    pub via: Option<String>,
+}
+
+impl Backend {
+    /// `s3://bucket/key (lock: table)`, with `?` for what is not resolved.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{}://{}/{}",
+            self.kind,
+            self.bucket.as_deref().unwrap_or("?"),
+            self.key.as_deref().unwrap_or("?")
+        );
+        if let Some(t) = &self.lock_table {
+            s.push_str(&format!(" (lock: {t})"));
+        }
+        s
+    }
+}
+
+/// Which ports a rule admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ports {
+    All,
+    Range(u32, u32),
+    /// Not resolved statically, or not stated (a NetworkPolicy without ports).
+    Unknown,
+}
+
+impl Ports {
+    pub fn covers(&self, port: u32) -> bool {
+        match self {
+            Ports::All => true,
+            Ports::Range(a, b) => *a <= port && port <= *b,
+            Ports::Unknown => false,
+        }
+    }
+}
+
+/// An inbound allow rule: a security group ingress, firewall source range,
+/// NACL allow, NetworkPolicy `ipBlock`, or an `allowed_cidrs`-style setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetRule {
+    /// `aws_security_group.db` or the key path.
+    pub resource: String,
+    pub cidr: String,
+    pub ports: Ports,
+    pub region: Region,
+}
+
+/// A network the file defines (a VPC, a subnet range, a `vpc_cidr` input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    pub cidr: String,
+    pub key: String,
+    pub region: Region,
+}
+
+/// A route to a network (`aws_route`, transit gateway routes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub resource: String,
+    pub cidr: String,
+    pub region: Region,
+}
+
+/// A resource's own name (`bucket`, `name`, `identifier`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceName {
+    /// `aws_s3_bucket.logs`.
+    pub resource: String,
+    pub name: String,
+    pub region: Region,
+}
+
+/// An environment tag or label (`tags.Environment`, `metadata.labels.env`,
+/// a Kubernetes `metadata.namespace`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+    pub region: Region,
+}
+
+/// Everything the R04 and NAM rules read about one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InfraFacts {
+    pub tokens: Vec<Token>,
+    pub backends: Vec<Backend>,
+    pub net_rules: Vec<NetRule>,
+    pub networks: Vec<Network>,
+    pub routes: Vec<Route>,
+    pub names: Vec<ResourceName>,
+    pub tags: Vec<Tag>,
+}
+
+impl InfraFacts {
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+            && self.backends.is_empty()
+            && self.net_rules.is_empty()
+            && self.networks.is_empty()
+            && self.routes.is_empty()
+            && self.names.is_empty()
+            && self.tags.is_empty()
+    }
+
+    /// Drops repeats (a local used by ten resources is one fact).
+    pub fn dedup(&mut self) {
+        fn d<T: Clone, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
+            let mut seen = std::collections::BTreeSet::new();
+            v.retain(|x| seen.insert(key(x)));
+        }
+        d(&mut self.tokens, |t| {
+            (t.region, t.text.clone(), t.kind, t.def)
+        });
+        d(&mut self.backends, |b| (b.region, b.describe()));
+        d(&mut self.net_rules, |r| (r.region, r.cidr.clone()));
+        d(&mut self.networks, |n| (n.region, n.cidr.clone()));
+        d(&mut self.routes, |r| (r.region, r.cidr.clone()));
+        d(&mut self.names, |n| (n.region, n.name.clone()));
+        d(&mut self.tags, |t| (t.region, t.value.clone()));
+    }
+}
+
+/// Keys that name the resource they sit in (`bucket = "acme-prod-data"`).
+pub(crate) fn is_name_key(key: &str) -> bool {
+    matches!(
+        key,
+        "bucket"
+            | "name"
+            | "identifier"
+            | "cluster_identifier"
+            | "cluster_name"
+            | "function_name"
+            | "table_name"
+            | "queue_name"
+            | "topic_name"
+            | "repository_name"
+            | "db_name"
+            | "domain_name"
+            | "alias"
+            | "secret_name"
+            | "role_name"
+            | "user_name"
+            | "stream_name"
+            | "vault_name"
+            | "account_name"
+    )
+}
+
+/// Keys whose value is the environment's own account (`account_id`,
+/// `allowed_account_ids`, GCP `project`, Azure `subscription_id`).
+pub(crate) fn is_account_key(key: &str) -> bool {
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "account_id"
+            | "aws_account_id"
+            | "allowed_account_ids"
+            | "account_number"
+            | "subscription_id"
+            | "project_id"
+            | "aws_account_number"
+    )
+}
+
+/// Environment tag keys.
+pub(crate) fn is_env_tag_key(key: &str) -> bool {
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "environment" | "env" | "stage" | "environment_name" | "env_name"
+    )
+}
+
+/// Maps that hold tags or labels.
+pub(crate) fn is_tag_map(segment: &str) -> bool {
+    let s = segment.to_ascii_lowercase();
+    s == "tags"
+        || s == "labels"
+        || s == "tags_all"
+        || s == "default_tags"
+        || s.ends_with("_tags")
+        || s.ends_with("_labels")
+        || s == "commonlabels"
+}
+
+/// Keys that list networks allowed in.
+pub(crate) fn is_allow_list_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    (k.contains("cidr")
+        || k.contains("ip")
+        || k.contains("range")
+        || k.contains("network")
+        || k.contains("source"))
+        && [
+            "allow",
+            "ingress",
+            "whitelist",
+            "trusted",
+            "permit",
+            "source",
+        ]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+/// Keys that define a network of the environment (`vpc_cidr`, `cidr_block`).
+pub(crate) fn is_network_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    !is_allow_list_key(&k)
+        && (k.contains("cidr")
+            || k == "address_space"
+            || k == "ip_cidr_range"
+            || k.ends_with("_network_range"))
+        && !k.contains("destination")
+        && !k.contains("peer")
+}

@@ -1,0 +1,502 @@
+//! Which environment a token identifies: by a label in its name
+//! (`db.prod.acme.internal`, `acme-staging-data`), by being defined in that
+//! environment's files (a resource's own name, a backend, a provider's
+//! account), or by the inventory (`hosts`, `accounts`, `cidrs`).
+//!
+//! Definitions are matched with one Aho–Corasick automaton over each token, not
+//! one pattern per marker; networks through a sorted range table.
+
+use crate::cidr::{Cidr, CidrTable};
+use crate::tokens::TokenKind;
+use crate::{InfraFacts, Token};
+use aho_corasick::{AhoCorasick, MatchKind};
+use envguard_model::{Inventory, Region, Tier};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// An environment of the scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvRef {
+    pub name: String,
+    pub tier: Tier,
+    /// Declared in `envguard.toml` (its aliases are then labels too).
+    pub declared: bool,
+}
+
+/// How an environment was found to own a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerVia {
+    /// A segment of the token names it (`prod` in `acme-prod-data`).
+    Label(String),
+    /// The marker is defined in one of its files.
+    Defined {
+        marker: String,
+        path: String,
+        region: Region,
+    },
+    /// `envguard.toml` lists the marker under the environment.
+    Inventory(String),
+    /// The network is one of its networks.
+    Network {
+        cidr: String,
+        path: Option<String>,
+        region: Option<Region>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub env: usize,
+    pub via: OwnerVia,
+}
+
+#[derive(Debug, Clone)]
+struct Def {
+    text: String,
+    env: usize,
+    path: Option<String>,
+    region: Region,
+}
+
+/// The identity markers of every environment of a scan.
+#[derive(Debug)]
+pub struct MarkerIndex {
+    pub envs: Vec<EnvRef>,
+    labels: HashMap<String, usize>,
+    /// Labels that count only in DNS names, and only when the environment exists.
+    weak_labels: HashMap<String, usize>,
+    defs: Vec<Def>,
+    ac: Option<AhoCorasick>,
+    networks: CidrTable<(usize, Option<String>, Option<Region>)>,
+    shared_declared: Vec<String>,
+    shared_inferred: HashSet<String>,
+}
+
+/// Conventional names that are also ordinary words; a label only when the
+/// inventory declares the name.
+fn is_weak(alias: &str) -> bool {
+    matches!(
+        alias,
+        "live"
+            | "local"
+            | "int"
+            | "integration"
+            | "sandbox"
+            | "test"
+            | "testing"
+            | "stage"
+            | "develop"
+    )
+}
+
+impl MarkerIndex {
+    /// `files`: (path, environment index, facts) of every file that belongs
+    /// to an environment.
+    pub fn build(inv: &Inventory, envs: Vec<EnvRef>, files: &[(&str, usize, &InfraFacts)]) -> Self {
+        let mut labels = HashMap::new();
+        let mut weak_labels = HashMap::new();
+        const CONVENTIONAL: &[&str] = &[
+            "dev",
+            "develop",
+            "development",
+            "local",
+            "sandbox",
+            "test",
+            "testing",
+            "qa",
+            "uat",
+            "integration",
+            "int",
+            "staging",
+            "stage",
+            "stg",
+            "preprod",
+            "preproduction",
+            "prod",
+            "production",
+            "prd",
+            "live",
+        ];
+        for (i, e) in envs.iter().enumerate() {
+            let name = e.name.to_ascii_lowercase();
+            let mut declared_names: Vec<String> = Vec::new();
+            if e.declared {
+                declared_names.push(name.clone());
+                if let Some(env) = inv.environment(&e.name) {
+                    declared_names.extend(env.aliases.iter().map(|a| a.to_ascii_lowercase()));
+                }
+            }
+            for d in &declared_names {
+                labels.insert(d.clone(), i);
+            }
+            for alias in CONVENTIONAL {
+                let Some((resolved, _)) = inv.resolve_name(alias) else {
+                    continue;
+                };
+                if !resolved.eq_ignore_ascii_case(&e.name) {
+                    continue;
+                }
+                if is_weak(alias) && !declared_names.iter().any(|d| d == alias) {
+                    if *alias == "test" || *alias == "stage" {
+                        weak_labels.insert((*alias).to_owned(), i);
+                    }
+                    continue;
+                }
+                labels.entry((*alias).to_owned()).or_insert(i);
+            }
+            if !is_weak(&name) || e.declared {
+                labels.entry(name).or_insert(i);
+            }
+        }
+
+        // Definitions: a marker defined in exactly one environment is its own.
+        let mut def_envs: HashMap<String, BTreeSet<usize>> = HashMap::new();
+        let mut defs: Vec<Def> = Vec::new();
+        for (path, env, facts) in files {
+            for t in facts.tokens.iter().filter(|t| t.def) {
+                if !is_marker(&t.text, t.kind) {
+                    continue;
+                }
+                let text = t.text.to_ascii_lowercase();
+                def_envs.entry(text.clone()).or_default().insert(*env);
+                defs.push(Def {
+                    text,
+                    env: *env,
+                    path: Some((*path).to_owned()),
+                    region: t.region,
+                });
+            }
+        }
+        for (i, e) in envs.iter().enumerate() {
+            if let Some(env) = inv.environment(&e.name) {
+                for m in env.hosts.iter().chain(&env.accounts) {
+                    let text = m.to_ascii_lowercase();
+                    def_envs.entry(text.clone()).or_default().insert(i);
+                    defs.push(Def {
+                        text,
+                        env: i,
+                        path: None,
+                        region: Region::line(1),
+                    });
+                }
+            }
+        }
+        defs.retain(|d| def_envs.get(&d.text).is_some_and(|s| s.len() == 1));
+        defs.sort_by(|a, b| (&a.text, &a.path, a.region).cmp(&(&b.text, &b.path, b.region)));
+        defs.dedup_by(|a, b| a.text == b.text);
+        let ac = if defs.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(defs.iter().map(|d| d.text.as_str()))
+                .ok()
+        };
+
+        let mut nets: Vec<(Cidr, (usize, Option<String>, Option<Region>))> = Vec::new();
+        for (i, e) in envs.iter().enumerate() {
+            if let Some(env) = inv.environment(&e.name) {
+                for c in &env.cidrs {
+                    if let Some(cidr) = Cidr::parse(c) {
+                        nets.push((cidr, (i, None, None)));
+                    }
+                }
+            }
+        }
+        for (path, env, facts) in files {
+            for n in &facts.networks {
+                if let Some(c) = Cidr::parse(&n.cidr) {
+                    if c.prefix >= 8 {
+                        nets.push((c, (*env, Some((*path).to_owned()), Some(n.region))));
+                    }
+                }
+            }
+        }
+
+        let mut idx = MarkerIndex {
+            envs,
+            labels,
+            weak_labels,
+            defs,
+            ac,
+            networks: CidrTable::new(nets),
+            shared_declared: inv
+                .shared_markers
+                .iter()
+                .map(|m| m.to_ascii_lowercase())
+                .collect(),
+            shared_inferred: HashSet::new(),
+        };
+
+        // A marker every environment mentions (central logging, a security hub,
+        // a shared registry) is shared by design (with three or more environments;
+        // with two, "every other environment" is just the one being reached).
+        let with_files: BTreeSet<usize> = files.iter().map(|(_, e, _)| *e).collect();
+        if with_files.len() >= 3 {
+            let mut seen: HashMap<String, BTreeSet<usize>> = HashMap::new();
+            for (_, env, facts) in files {
+                for t in &facts.tokens {
+                    seen.entry(t.text.to_ascii_lowercase())
+                        .or_default()
+                        .insert(*env);
+                }
+            }
+            idx.shared_inferred = seen
+                .into_iter()
+                .filter(|(_, s)| s.len() == with_files.len())
+                .map(|(k, _)| k)
+                .collect();
+        }
+        idx
+    }
+
+    pub fn env(&self, name: &str) -> Option<usize> {
+        self.envs.iter().position(|e| e.name == name)
+    }
+
+    /// True for a marker shared by design (declared or inferred).
+    pub fn is_shared(&self, text: &str) -> bool {
+        let t = text.to_ascii_lowercase();
+        self.shared_inferred.contains(&t)
+            || self
+                .shared_declared
+                .iter()
+                .any(|m| !m.is_empty() && t.contains(m.as_str()))
+    }
+
+    /// Environments named by the token's segments.
+    pub fn labels_of(&self, text: &str, kind: TokenKind) -> Vec<(usize, String)> {
+        let lower = text.to_ascii_lowercase();
+        let segs: Vec<&str> = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut out: Vec<(usize, String)> = Vec::new();
+        for (i, s) in segs.iter().enumerate() {
+            let prev = if i > 0 { segs[i - 1] } else { "" };
+            // `non-prod`, `pre-prod`, `not-prod`: not production.
+            if matches!(prev, "non" | "not" | "no" | "pre") {
+                if prev == "pre" {
+                    if let Some(e) = self.labels.get("preprod") {
+                        out.push((*e, format!("pre-{s}")));
+                    }
+                }
+                continue;
+            }
+            let hit = self.labels.get(*s).or_else(|| {
+                if kind == TokenKind::Host {
+                    self.weak_labels.get(*s)
+                } else {
+                    None
+                }
+            });
+            if let Some(e) = hit {
+                if !out.iter().any(|(x, _)| x == e) {
+                    out.push((*e, (*s).to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every environment that owns the token, and how.
+    pub fn owners(&self, t: &Token) -> Vec<Owner> {
+        let mut out: Vec<Owner> = Vec::new();
+        if t.kind == TokenKind::Cidr {
+            if let Some(c) = Cidr::parse(&t.text).filter(|c| c.prefix >= 8) {
+                for (net, (env, path, region)) in self.networks.overlapping(&c) {
+                    if net.contains(&c) && !out.iter().any(|o| o.env == *env) {
+                        out.push(Owner {
+                            env: *env,
+                            via: OwnerVia::Network {
+                                cidr: format_cidr(net),
+                                path: path.clone(),
+                                region: *region,
+                            },
+                        });
+                    }
+                }
+            }
+            return out;
+        }
+        for (env, seg) in self.labels_of(&t.text, t.kind) {
+            out.push(Owner {
+                env,
+                via: OwnerVia::Label(seg),
+            });
+        }
+        if let Some(ac) = &self.ac {
+            let lower = t.text.to_ascii_lowercase();
+            for m in ac.find_overlapping_iter(&lower) {
+                let bytes = lower.as_bytes();
+                let before_ok = m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric();
+                let after_ok = m.end() == bytes.len() || !bytes[m.end()].is_ascii_alphanumeric();
+                if !before_ok || !after_ok {
+                    continue;
+                }
+                let d = &self.defs[m.pattern().as_usize()];
+                if out.iter().any(|o| o.env == d.env) {
+                    continue;
+                }
+                out.push(Owner {
+                    env: d.env,
+                    via: match &d.path {
+                        Some(p) => OwnerVia::Defined {
+                            marker: d.text.clone(),
+                            path: p.clone(),
+                            region: d.region,
+                        },
+                        None => OwnerVia::Inventory(d.text.clone()),
+                    },
+                });
+            }
+        }
+        out
+    }
+
+    /// Networks of other environments that overlap `cidr`.
+    pub fn networks_overlapping(
+        &self,
+        cidr: &Cidr,
+    ) -> Vec<(usize, String, Option<String>, Option<Region>)> {
+        self.networks
+            .overlapping(cidr)
+            .map(|(c, (e, p, r))| (*e, format_cidr(c), p.clone(), *r))
+            .collect()
+    }
+}
+
+/// A token long and specific enough to identify something.
+fn is_marker(text: &str, kind: TokenKind) -> bool {
+    match kind {
+        TokenKind::Account => text.len() >= 6,
+        TokenKind::Cidr => false,
+        _ => text.len() >= 6 && text.contains(['-', '_', '.', '/']),
+    }
+}
+
+fn format_cidr(c: &Cidr) -> String {
+    if c.v6 {
+        format!("{}/{}", std::net::Ipv6Addr::from(c.start), c.prefix)
+    } else {
+        format!("{}/{}", std::net::Ipv4Addr::from(c.start as u32), c.prefix)
+    }
+}
+
+/// A cross-environment reference found in one file.
+#[derive(Debug, Clone)]
+pub struct Reference<'a> {
+    pub token: &'a Token,
+    pub to: usize,
+    pub via: OwnerVia,
+}
+
+impl MarkerIndex {
+    /// The tokens of a file of environment `env` that identify another
+    /// environment (and not this one, and not a shared marker).
+    pub fn references<'a>(&self, env: usize, facts: &'a InfraFacts) -> Vec<Reference<'a>> {
+        let mut out = Vec::new();
+        for t in &facts.tokens {
+            // A resource's own name is judged by NAM.naming.
+            if t.def && t.resource.is_some() {
+                continue;
+            }
+            if self.is_shared(&t.text) {
+                continue;
+            }
+            let owners = self.owners(t);
+            if owners.is_empty() || owners.iter().any(|o| o.env == env) {
+                continue;
+            }
+            for o in owners {
+                out.push(Reference {
+                    token: t,
+                    to: o.env,
+                    via: o.via,
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv() -> Inventory {
+        Inventory::parse("shared_markers = [\"logs.shared.acme.internal\"]\n").expect("inventory")
+    }
+
+    fn envs() -> Vec<EnvRef> {
+        ["dev", "staging", "prod"]
+            .iter()
+            .map(|n| EnvRef {
+                name: (*n).into(),
+                tier: match *n {
+                    "dev" => Tier::Dev,
+                    "staging" => Tier::Test,
+                    _ => Tier::Prod,
+                },
+                declared: false,
+            })
+            .collect()
+    }
+
+    fn tok(text: &str, kind: TokenKind, def: bool) -> Token {
+        Token {
+            kind,
+            text: text.into(),
+            key: "k".into(),
+            region: Region::line(1),
+            def,
+            resource: None,
+        }
+    }
+
+    #[test]
+    fn labels_definitions_and_shared_markers() {
+        let prod = InfraFacts {
+            tokens: vec![
+                tok("123456789012", TokenKind::Account, true),
+                tok("acme-tf-lock", TokenKind::Name, true),
+            ],
+            ..Default::default()
+        };
+        let staging = InfraFacts {
+            tokens: vec![
+                tok("arn-ish/acme-tf-lock", TokenKind::Name, false),
+                tok("123456789012", TokenKind::Account, false),
+                tok("db.prod.acme.internal", TokenKind::Host, false),
+                tok("acme-nonprod-data", TokenKind::Name, false),
+                tok("acme-preprod-data", TokenKind::Name, false),
+                tok("logs.shared.acme.internal", TokenKind::Host, false),
+                tok("integration-hub-prod-sync", TokenKind::Name, false),
+            ],
+            ..Default::default()
+        };
+        let files = [
+            ("envs/prod/main.tf", 2usize, &prod),
+            ("envs/staging/main.tf", 1, &staging),
+        ];
+        let idx = MarkerIndex::build(&inv(), envs(), &files);
+        let refs = idx.references(1, &staging);
+        let texts: Vec<&str> = refs.iter().map(|r| r.token.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "arn-ish/acme-tf-lock",
+                "123456789012",
+                "db.prod.acme.internal",
+                "integration-hub-prod-sync"
+            ]
+        );
+        assert!(refs.iter().all(|r| r.to == 2));
+        // Prod naming its own markers is not a reference.
+        assert!(idx.references(2, &prod).is_empty());
+        assert!(idx
+            .labels_of("acme-staging-db", TokenKind::Name)
+            .iter()
+            .any(|(e, _)| *e == 1));
+        assert!(idx.labels_of("test-runner", TokenKind::Name).is_empty());
+    }
+}

@@ -1,0 +1,414 @@
+//! Identity tokens in a configuration value: the host of a URL or connection
+//! string, the account and resource of an ARN, an `s3://` bucket, a CIDR, a
+//! bare host name or resource identifier.
+//!
+//! Written by hand: this is envguard's own notion of "what in this value names
+//! a place", and it must stay allocation-light because it runs on every value
+//! of every file.
+
+use crate::cidr::Cidr;
+
+/// What a token names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TokenKind {
+    /// A DNS name (`db.prod.acme.internal`).
+    Host,
+    /// A cloud account id (AWS 12 digits).
+    Account,
+    /// A network (`10.2.0.0/16`).
+    Cidr,
+    /// A bucket, table, queue, key alias or other named resource.
+    Name,
+    /// A database: `host/dbname` from a connection URL.
+    Database,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Host => "host",
+            TokenKind::Account => "account",
+            TokenKind::Cidr => "network",
+            TokenKind::Name => "resource",
+            TokenKind::Database => "database",
+        }
+    }
+}
+
+/// Keys whose values are code, documentation or images, never an environment's
+/// identity (`source = "../../modules/prod-vpc"` is a module path).
+pub fn is_ignored_key(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "source"
+            | "version"
+            | "description"
+            | "image"
+            | "repository"
+            | "chart"
+            | "path"
+            | "template"
+            | "filename"
+            | "file"
+            | "comment"
+            | "summary"
+            | "title"
+            | "help"
+            | "message"
+            | "doc"
+            | "docs"
+            | "readme"
+            | "url_docs"
+            | "schema"
+            | "$schema"
+    ) || n.ends_with("_file")
+        || n.ends_with("_path")
+        || n.ends_with("_description")
+}
+
+/// Database URL schemes: their host/dbname is a database (002 §4.3).
+fn is_db_scheme(scheme: &str) -> bool {
+    matches!(
+        scheme.to_ascii_lowercase().as_str(),
+        "postgres"
+            | "postgresql"
+            | "mysql"
+            | "mariadb"
+            | "mongodb"
+            | "mongodb+srv"
+            | "redis"
+            | "rediss"
+            | "sqlserver"
+            | "mssql"
+            | "oracle"
+            | "jdbc:postgresql"
+            | "jdbc:mysql"
+            | "jdbc:sqlserver"
+            | "jdbc:oracle"
+            | "jdbc:mariadb"
+            | "amqp"
+            | "amqps"
+    )
+}
+
+/// Calls `f(kind, text, offset_in_value)` for every identity token in `value`.
+pub fn tokens(value: &str, mut f: impl FnMut(TokenKind, &str, usize)) {
+    let v = value.trim();
+    let lead = value.len() - value.trim_start().len();
+    if v.is_empty() || v.len() > 2048 {
+        return;
+    }
+    // One URL, even with a host list (`mongodb://a:27017,b:27017/db`).
+    let single_url = !v.contains(char::is_whitespace)
+        && v.split_once("://").is_some_and(|(s, _)| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b':' | b'.' | b'-'))
+        });
+    // Several values in one string: `a.example.com,b.example.com`, CIDR lists.
+    if !single_url && v.contains([',', ' ', ';']) {
+        if v.contains("://") || v.split_whitespace().count() > 4 {
+            // A sentence or a command line: only URLs in it count.
+            for (at, word) in split_words(v) {
+                if word.contains("://") {
+                    one(word, lead + at, &mut f);
+                }
+            }
+            return;
+        }
+        for (at, word) in split_words(v) {
+            one(word, lead + at, &mut f);
+        }
+        return;
+    }
+    one(v, lead, &mut f);
+}
+
+fn split_words(v: &str) -> impl Iterator<Item = (usize, &str)> {
+    let base = v.as_ptr() as usize;
+    v.split([',', ' ', ';', '\t', '\n'])
+        .map(|w| w.trim_matches(|c: char| matches!(c, '"' | '\'' | '(' | ')' | '[' | ']')))
+        .filter(|w| !w.is_empty())
+        .map(move |w| (w.as_ptr() as usize - base, w))
+}
+
+fn one(v: &str, at: usize, f: &mut impl FnMut(TokenKind, &str, usize)) {
+    if let Some(rest) = v.strip_prefix("arn:") {
+        arn(rest, at + 4, f);
+        return;
+    }
+    if let Some((scheme, rest)) = v.split_once("://") {
+        url(scheme, rest, at + scheme.len() + 3, f);
+        return;
+    }
+    if Cidr::parse(v).is_some() {
+        f(TokenKind::Cidr, v, at);
+        return;
+    }
+    if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+        f(TokenKind::Account, v, at);
+        return;
+    }
+    if !is_identifier(v) {
+        return;
+    }
+    // `host:port`, `alias/name`.
+    let (head, _) = v.split_once(':').unwrap_or((v, ""));
+    if is_host(head) {
+        f(TokenKind::Host, head, at);
+    } else if v.len() >= 4 && v.contains(['-', '_', '.', '/']) && !v.starts_with(['.', '/']) {
+        f(TokenKind::Name, v, at);
+    }
+}
+
+fn arn(rest: &str, at: usize, f: &mut impl FnMut(TokenKind, &str, usize)) {
+    // partition:service:region:account:resource
+    let mut parts = rest.splitn(5, ':');
+    let (Some(_partition), Some(_service), Some(_region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return;
+    };
+    let acct_at = at + rest.find(account).unwrap_or(0);
+    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        f(TokenKind::Account, account, acct_at);
+    }
+    // `bucket/*`, `table/name`, `alias/name`, `role/path/name`, `secret:name-AbCd`.
+    let res_at = at + rest.len() - resource.len();
+    let res = resource.trim_end_matches("/*").trim_end_matches('*');
+    let name = match res.split_once(['/', ':']) {
+        Some((kind, name))
+            if matches!(
+                kind,
+                "table"
+                    | "alias"
+                    | "key"
+                    | "secret"
+                    | "function"
+                    | "cluster"
+                    | "db"
+                    | "role"
+                    | "repository"
+                    | "stream"
+                    | "parameter"
+            ) =>
+        {
+            if kind == "alias" {
+                res
+            } else {
+                name
+            }
+        }
+        Some((bucket, _)) => bucket,
+        None => res,
+    };
+    if name.len() >= 4 && is_identifier(name) {
+        let off = res_at + resource.find(name).unwrap_or(0);
+        f(TokenKind::Name, name, off);
+    }
+}
+
+fn url(scheme: &str, rest: &str, at: usize, f: &mut impl FnMut(TokenKind, &str, usize)) {
+    // userinfo@host:port/path?query
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let host_start = authority.rfind('@').map(|i| i + 1).unwrap_or(0);
+    let hostport = &authority[host_start..];
+    // Several hosts (`mongodb://a:27017,b:27017/db`).
+    let mut first_host: Option<&str> = None;
+    let mut off = host_start;
+    for hp in hostport.split(',') {
+        let host = if hp.starts_with('[') {
+            hp.split(']').next().map(|h| &h[1..]).unwrap_or("")
+        } else {
+            hp.split(':').next().unwrap_or("")
+        };
+        if scheme.eq_ignore_ascii_case("s3") || scheme.eq_ignore_ascii_case("gs") {
+            if host.len() >= 3 && is_identifier(host) {
+                f(TokenKind::Name, host, at + off);
+            }
+        } else if is_host(host) {
+            f(TokenKind::Host, host, at + off);
+            first_host.get_or_insert(host);
+        }
+        off += hp.len() + 1;
+    }
+    if let Some(host) = first_host {
+        if is_db_scheme(scheme) {
+            let path = &rest[authority_end..];
+            let db = path
+                .strip_prefix('/')
+                .and_then(|p| p.split(['?', '/', '#']).next())
+                .unwrap_or("");
+            let mut id = String::with_capacity(host.len() + db.len() + 1);
+            id.push_str(&host.to_ascii_lowercase());
+            id.push('/');
+            id.push_str(db);
+            f(TokenKind::Database, &id, at + host_start);
+        }
+    }
+}
+
+/// Letters, digits and `-_.:/@` only, with at least one letter.
+pub fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && s.bytes().any(|b| b.is_ascii_alphabetic())
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'@')
+        })
+}
+
+/// A DNS name with at least two labels, a letter-only last label of 2+ chars,
+/// and no label that is empty or too long. `localhost` and bare words are not.
+pub fn is_host(s: &str) -> bool {
+    if s.len() < 4 || s.len() > 253 || !s.contains('.') {
+        return false;
+    }
+    let mut labels = s.split('.');
+    let last = s.rsplit('.').next().unwrap_or("");
+    if last.len() < 2 || !last.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    // File names are not hosts: `config.yaml`, `main.tf`.
+    if matches!(
+        last.to_ascii_lowercase().as_str(),
+        "yaml"
+            | "yml"
+            | "json"
+            | "tf"
+            | "hcl"
+            | "tfvars"
+            | "txt"
+            | "md"
+            | "py"
+            | "js"
+            | "ts"
+            | "go"
+            | "rs"
+            | "sh"
+            | "sql"
+            | "csv"
+            | "env"
+            | "pem"
+            | "key"
+            | "crt"
+            | "zip"
+            | "gz"
+            | "tgz"
+            | "jar"
+            | "war"
+            | "html"
+            | "xml"
+            | "properties"
+            | "conf"
+            | "cfg"
+            | "ini"
+            | "log"
+            | "lock"
+            | "tfstate"
+            | "tpl"
+            | "j2"
+            | "rb"
+            | "java"
+            | "kt"
+            | "cs"
+            | "php"
+    ) {
+        return false;
+    }
+    labels.all(|l| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(v: &str) -> Vec<(TokenKind, String)> {
+        let mut out = Vec::new();
+        tokens(v, |k, t, at| {
+            if k != TokenKind::Database {
+                assert_eq!(
+                    &v[at..at + t.len()].to_ascii_lowercase(),
+                    &t.to_ascii_lowercase(),
+                    "{v}"
+                );
+            }
+            out.push((k, t.to_owned()))
+        });
+        out
+    }
+
+    #[test]
+    fn urls_connection_strings_and_arns() {
+        assert_eq!(
+            all("postgres://app:pw@db.prod.acme.internal:5432/orders?sslmode=require"),
+            vec![
+                (TokenKind::Host, "db.prod.acme.internal".into()),
+                (TokenKind::Database, "db.prod.acme.internal/orders".into())
+            ]
+        );
+        assert_eq!(
+            all("arn:aws:s3:::acme-prod-data/*"),
+            vec![(TokenKind::Name, "acme-prod-data".into())]
+        );
+        assert_eq!(
+            all("arn:aws:kms:eu-west-1:123456789012:alias/acme-prod"),
+            vec![
+                (TokenKind::Account, "123456789012".into()),
+                (TokenKind::Name, "alias/acme-prod".into())
+            ]
+        );
+        assert_eq!(
+            all("arn:aws:dynamodb:us-east-1:210987654321:table/terraform-lock-prod"),
+            vec![
+                (TokenKind::Account, "210987654321".into()),
+                (TokenKind::Name, "terraform-lock-prod".into())
+            ]
+        );
+        assert_eq!(
+            all("s3://acme-prod-logs/app/"),
+            vec![(TokenKind::Name, "acme-prod-logs".into())]
+        );
+    }
+
+    #[test]
+    fn hosts_names_cidrs_and_prose() {
+        assert_eq!(
+            all("api.staging.acme.io:443"),
+            vec![(TokenKind::Host, "api.staging.acme.io".into())]
+        );
+        assert_eq!(
+            all("10.2.0.0/16"),
+            vec![(TokenKind::Cidr, "10.2.0.0/16".into())]
+        );
+        assert_eq!(
+            all("acme-prod-data"),
+            vec![(TokenKind::Name, "acme-prod-data".into())]
+        );
+        assert!(all("config.yaml")
+            .iter()
+            .all(|(k, _)| *k != TokenKind::Host));
+        assert!(all("This mirrors production closely, see the runbook").is_empty());
+        assert!(all("prod").is_empty());
+        assert_eq!(all("10.0.0.0/8, 172.16.0.0/12").len(), 2);
+        assert_eq!(
+            all("mongodb://a.prod.acme.io:27017,b.prod.acme.io:27017/app"),
+            vec![
+                (TokenKind::Host, "a.prod.acme.io".into()),
+                (TokenKind::Host, "b.prod.acme.io".into()),
+                (TokenKind::Database, "a.prod.acme.io/app".into())
+            ]
+        );
+    }
+}

@@ -50,6 +50,9 @@ pub struct CheckArgs {
     /// Never draw the progress line on standard error.
     #[arg(long)]
     no_progress: bool,
+    /// Rules not to run: ids or prefixes, comma-separated (`R04,NAM.naming`).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    skip_rules: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,6 +107,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         fingerprinter: &fingerprinter,
         ci_settings: ci_settings.as_ref(),
         progress: Some(&progress),
+        skip_rules: &args.skip_rules,
     };
 
     let show_progress =
@@ -208,7 +212,7 @@ pub(crate) fn load_ci_settings(
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {
+pub(crate) fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {
     let candidate = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => Some(root.join("envguard-waivers.toml")).filter(|p| root.is_dir() && p.is_file()),

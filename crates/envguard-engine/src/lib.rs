@@ -5,6 +5,7 @@
 mod dataset;
 mod events;
 mod init;
+mod isolation;
 mod pipelines;
 mod process;
 mod suppress;

@@ -28,6 +28,8 @@ pub(crate) struct FileOutcome {
     pub pipeline: Option<envguard_pipeline::Pipeline>,
     /// Size of the file, filled in by the walk.
     pub bytes: u64,
+    /// An HCL file's structure, evaluated with its directory after the walk.
+    pub hcl: Option<envguard_infra::eval::HclFile>,
 }
 
 /// Bytes checked for a NUL to call a file binary (as git and ripgrep do).
@@ -44,6 +46,7 @@ pub(crate) fn process_file(
     inventory: &Inventory,
     detector: &Detector,
     fingerprinter: &Fingerprinter,
+    infra_wanted: bool,
 ) -> FileOutcome {
     let mut secrets = Vec::new();
     let mut diagnostics = Vec::new();
@@ -54,9 +57,27 @@ pub(crate) fn process_file(
     let mut fact_lines: Vec<(u32, u32)> = Vec::new();
     let mut lines: Option<LineIndex<'_>> = None;
 
+    let mut infra = envguard_infra::InfraFacts::default();
+    let mut hcl = None;
     if let Some(format) = envguard_extract::detect_format(path) {
         parsed = true;
-        let extraction = envguard_extract::extract(format, bytes);
+        let extraction = if format == Format::Hcl {
+            let (extraction, text, body) = envguard_extract::extract_hcl(bytes);
+            hcl = body
+                .filter(|_| infra_wanted)
+                .map(|b| envguard_infra::eval::HclFile {
+                    path: path.to_owned(),
+                    kind: envguard_infra::eval::HclKind::of_path(path),
+                    body: envguard_infra::hcl::mirror(&text, &b),
+                });
+            extraction
+        } else {
+            let extraction = envguard_extract::extract(format, bytes);
+            if infra_wanted {
+                infra = envguard_infra::from_facts(&extraction.facts);
+            }
+            extraction
+        };
         for fact in &extraction.facts {
             fact_lines.push((fact.region.start_line, fact.region.end_line));
             // The key's own name (a JSON key may hold dots: `aws.secret.access.key`),
@@ -131,6 +152,12 @@ pub(crate) fn process_file(
             env_from_hints(&hints, inventory)
         }
     });
+    // A token inside a secret is never a marker (and is never printed).
+    infra.tokens.retain(|t| {
+        !secrets.iter().any(|s| {
+            s.region.start_line <= t.region.end_line && t.region.start_line <= s.region.end_line
+        })
+    });
     let ignores = find_inline_ignores(bytes, &mut lines);
     secrets.sort_by_key(|s| s.region);
     // A log or event sample is judged by R03.event-labels, not as a dataset.
@@ -150,12 +177,14 @@ pub(crate) fn process_file(
             env,
             secrets,
             hints,
+            infra,
         },
         diagnostics,
         ignores,
         parsed,
         pipeline,
         bytes: bytes.len() as u64,
+        hcl,
     }
 }
 

@@ -39,6 +39,8 @@ pub struct CheckOptions<'a> {
     /// Environment protection rules (`--ci-settings`).
     pub ci_settings: Option<&'a envguard_pipeline::CiSettings>,
     pub progress: Option<&'a Progress>,
+    /// Rules not to run: ids or id prefixes (`R04`, `NAM.naming`).
+    pub skip_rules: &'a [String],
 }
 
 enum Msg {
@@ -145,12 +147,38 @@ fn scan_one(
         return Msg::Binary;
     }
     let env = inventory.attribute(rel);
-    let mut outcome = process_file(rel, &bytes, env, inventory, detector, opts.fingerprinter);
+    let infra = infra_wanted(opts.skip_rules);
+    let mut outcome = process_file(
+        rel,
+        &bytes,
+        env,
+        inventory,
+        detector,
+        opts.fingerprinter,
+        infra,
+    );
     if let Some(ds) = outcome.facts.dataset.as_mut() {
         ds.provenance = crate::dataset::provenance(path, rel, &bytes);
     }
     outcome.bytes = bytes.len() as u64;
     Msg::File(Box::new(outcome))
+}
+
+/// True unless every R04 and NAM rule is skipped: then no infrastructure
+/// facts are read at all.
+fn infra_wanted(skip: &[String]) -> bool {
+    envguard_rules::registry().iter().any(|r| {
+        let id = r.meta().id;
+        (id.starts_with("R04.") || id.starts_with("NAM.")) && !is_skipped(id, skip)
+    })
+}
+
+/// True when `id` equals one of the skip entries or starts with one and a `.`.
+fn is_skipped(id: &str, skip: &[String]) -> bool {
+    skip.iter().any(|s| {
+        let s = s.trim().trim_end_matches('.');
+        !s.is_empty() && (id == s || id.strip_prefix(s).is_some_and(|r| r.starts_with('.')))
+    })
 }
 
 /// `root`-relative, `/`-separated path; a single-file root is shown by its name.
@@ -176,6 +204,7 @@ struct Assembly {
     diagnostics: Vec<Diagnostic>,
     inline: HashMap<String, Vec<InlineIgnore>>,
     pipelines: Vec<envguard_pipeline::Pipeline>,
+    hcl: Vec<envguard_infra::eval::HclFile>,
     stats: ScanStats,
 }
 
@@ -191,6 +220,7 @@ impl Assembly {
                 }
                 self.diagnostics.extend(outcome.diagnostics);
                 self.pipelines.extend(outcome.pipeline);
+                self.hcl.extend(outcome.hcl);
                 if !outcome.ignores.is_empty() {
                     self.inline
                         .insert(outcome.facts.path.clone(), outcome.ignores);
@@ -210,27 +240,6 @@ impl Assembly {
         self.pipelines.sort_by(|a, b| a.path.cmp(&b.path));
         let today = today_utc();
         let expired = opts.waivers.map(|w| w.expired(today)).unwrap_or_default();
-        let ctx = Context {
-            inventory: opts.inventory,
-            files: &self.files,
-            pipelines: &self.pipelines,
-            ci_settings: opts.ci_settings,
-            expired_waivers: &expired,
-        };
-        let rules = envguard_rules::registry();
-        let mut findings: Vec<Finding> = Vec::new();
-        for rule in &rules {
-            rule.check(&ctx, &mut findings);
-        }
-        Suppressor {
-            inline: &self.inline,
-            waivers: opts.waivers,
-            baseline: opts.baseline,
-            today,
-        }
-        .apply(&mut findings);
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.diagnostics.sort();
 
         let mut envs: BTreeMap<String, EnvSummary> = BTreeMap::new();
         for e in &opts.inventory.environments {
@@ -259,6 +268,49 @@ impl Assembly {
         let mut environments: Vec<EnvSummary> = envs.into_values().collect();
         environments.sort_by(|a, b| (a.tier, &a.name).cmp(&(b.tier, &b.name)));
 
+        let rules: Vec<&dyn envguard_rules::Rule> = envguard_rules::registry()
+            .into_iter()
+            .filter(|r| !is_skipped(r.meta().id, opts.skip_rules))
+            .collect();
+        let infra_wanted = rules
+            .iter()
+            .any(|r| r.meta().id.starts_with("R04.") || r.meta().id.starts_with("NAM."));
+        let markers = if infra_wanted {
+            crate::isolation::attach_hcl_facts(&mut self.files, std::mem::take(&mut self.hcl));
+            crate::isolation::marker_index(opts.inventory, &environments, &self.files)
+        } else {
+            crate::isolation::marker_index(opts.inventory, &environments, &[])
+        };
+
+        let ctx = Context {
+            inventory: opts.inventory,
+            files: &self.files,
+            pipelines: &self.pipelines,
+            ci_settings: opts.ci_settings,
+            expired_waivers: &expired,
+            markers: &markers,
+        };
+        let mut findings: Vec<Finding> = Vec::new();
+        for rule in &rules {
+            rule.check(&ctx, &mut findings);
+        }
+        Suppressor {
+            inline: &self.inline,
+            waivers: opts.waivers,
+            baseline: opts.baseline,
+            today,
+        }
+        .apply(&mut findings);
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.diagnostics.sort();
+        let isolation = crate::isolation::matrix(
+            opts.inventory,
+            &environments,
+            &self.files,
+            &markers,
+            &findings,
+        );
+
         Ok(ScanResult {
             root: opts.root_display.clone(),
             findings,
@@ -266,7 +318,7 @@ impl Assembly {
             environments,
             stats: self.stats,
             rules: rules.iter().map(|r| *r.meta()).collect(),
-            isolation: Default::default(),
+            isolation,
         })
     }
 }

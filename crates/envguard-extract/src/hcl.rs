@@ -29,19 +29,29 @@ use hcl_edit::Span;
 const MAX_DEPTH: usize = 256;
 
 pub(crate) fn extract(text: &str) -> Extraction {
+    extract_with_body(text).0
+}
+
+/// The extraction and, when the file parses, its body (for callers that
+/// read the structure too, such as the infrastructure facts).
+pub(crate) fn extract_with_body(text: &str) -> (Extraction, Option<Body>) {
     let mut w = Walker {
         text,
         lines: LineMap::new(text),
         sink: Sink::default(),
     };
-    match hcl_edit::parser::parse_body(text) {
-        Ok(body) => w.body(&body, "", 0),
+    let body = match hcl_edit::parser::parse_body(text) {
+        Ok(body) => {
+            w.body(&body, "", 0);
+            Some(body)
+        }
         Err(e) => {
             let region = w.lines.point(e.location().offset());
             w.sink.issue(e.message(), region);
+            None
         }
-    }
-    w.sink.finish()
+    };
+    (w.sink.finish(), body)
 }
 
 struct Walker<'a> {

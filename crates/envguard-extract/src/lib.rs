@@ -60,7 +60,7 @@ pub fn detect_format(path: &str) -> Option<Format> {
         "yaml" | "yml" => Some(Format::Yaml),
         "json" | "jsonc" => Some(Format::Json),
         "toml" => Some(Format::Toml),
-        "tf" | "tfvars" | "hcl" => Some(Format::Hcl),
+        "tf" | "tfvars" | "hcl" | "tfbackend" => Some(Format::Hcl),
         _ => None,
     }
 }
@@ -72,6 +72,13 @@ pub fn detect_format(path: &str) -> Option<Format> {
 /// regions stay on the right lines; this is not reported as an issue. Facts
 /// read before a parse error are kept where the parser allows it (all formats
 /// but JSON and HCL, whose parsers stop at the first error without a result).
+/// An HCL file's extraction, its decoded text and (when it parses) its body.
+pub fn extract_hcl(text: &[u8]) -> (Extraction, String, Option<hcl_edit::structure::Body>) {
+    let text = text::decode_lossy(text).into_owned();
+    let (extraction, body) = hcl::extract_with_body(&text);
+    (extraction, text, body)
+}
+
 pub fn extract(format: Format, text: &[u8]) -> Extraction {
     match format {
         Format::Dotenv => dotenv::extract(&text::decode_lossy(text)),

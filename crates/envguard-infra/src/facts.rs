@@ -111,6 +111,25 @@ pub(crate) fn classify_leaf(
         });
         return;
     }
+    // A credential's value is never a marker (and must never be printed).
+    let lower = name.to_ascii_lowercase();
+    if [
+        "password",
+        "passwd",
+        "token",
+        "apikey",
+        "api_key",
+        "private_key",
+        "credentials",
+        "secret",
+        "secret_key",
+        "access_key",
+    ]
+    .iter()
+    .any(|w| lower.ends_with(w))
+    {
+        return;
+    }
     let account_key = is_account_key(name);
     tokens(value, |k, t, at| {
         // A bare CIDR under another key is an address the file points at.

@@ -53,6 +53,8 @@ pub struct FileFacts {
     /// Set for a log or event sample (JSON Lines, or a JSON array of events
     /// under `logs/`, `audit/`, `events/`): what the event schema found.
     pub event_log: Option<EventLogFacts>,
+    /// Identity markers, backends, networks, names and tags (R04, NAM).
+    pub infra: envguard_infra::InfraFacts,
 }
 
 /// What the ledger's event schema (000 §3 R-03) found in one log or event
@@ -132,6 +134,8 @@ pub struct Context<'a> {
     /// Waivers that have expired, for the `WVR.expired-waiver` rule: (waiver file,
     /// line of the entry, rule it waived, expiry date as written, reason).
     pub expired_waivers: &'a [ExpiredWaiverFact],
+    /// Which environment owns which marker (R04, NAM).
+    pub markers: &'a envguard_infra::MarkerIndex,
 }
 
 /// An expired entry of `envguard-waivers.toml`.

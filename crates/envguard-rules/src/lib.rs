@@ -41,6 +41,11 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &rules::pii_in_nonprod::PiiInNonprod,
         &rules::missing_provenance::MissingProvenance,
         &rules::event_labels::EventLabels,
+        &rules::cross_env_reference::CrossEnvReference,
+        &rules::network_path::NetworkPath,
+        &rules::shared_backend::SharedBackend,
+        &rules::tag_mismatch::TagMismatch,
+        &rules::naming::Naming,
     ];
     all.sort_by_key(|r| r.meta().id);
     all

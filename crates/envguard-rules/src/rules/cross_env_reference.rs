@@ -1,0 +1,144 @@
+use super::infra_common::{env_files, explain, loc};
+use crate::{finding_id, Context, Rule};
+use envguard_model::{Finding, FindingBuilder, RuleMeta, Severity};
+use std::collections::BTreeSet;
+
+/// Resource types whose cross-environment references are network paths
+/// (reported by `R04.network-path`).
+pub(crate) const PEERING_TYPES: &[&str] = &[
+    "aws_vpc_peering_connection",
+    "aws_vpc_peering_connection_accepter",
+    "aws_ec2_transit_gateway_vpc_attachment",
+    "aws_ec2_transit_gateway_peering_attachment",
+    "google_compute_network_peering",
+    "azurerm_virtual_network_peering",
+];
+
+crate::declare_rule! {
+    /// # R04.cross-env-reference
+    ///
+    /// ## What it does
+    /// Finds a file of one environment that names another environment's
+    /// identity marker: a host in a URL or connection string, an account id in
+    /// an ARN or provider, a bucket, table, queue or KMS alias, a Terraform
+    /// state bucket or lock table, a `terraform_remote_state` config, a network.
+    ///
+    /// A marker belongs to an environment when
+    /// - a segment of its name is the environment's name or alias
+    ///   (`db.prod.acme.internal`, `acme-staging-data`; `non-prod` and
+    ///   `pre-prod` are not prod; weak words such as `test`, `live`, `local`,
+    ///   `integration` count only when `envguard.toml` declares them, and `test`
+    ///   and `stage` also in DNS names of an environment that exists);
+    /// - it is defined in exactly one environment's files (a resource's own
+    ///   `bucket`/`name`/`identifier`, a backend's bucket or lock table, a
+    ///   provider's `allowed_account_ids` or assumed-role account, an
+    ///   `account_id` setting);
+    /// - `envguard.toml` lists it under the environment (`hosts`, `accounts`,
+    ///   `cidrs`).
+    ///
+    /// A lower tier reaching a higher one (staging → prod) is an error; prod
+    /// naming a non-prod marker, or two environments of one tier, a warning. The
+    /// related location shows where the marker is defined.
+    ///
+    /// Values are resolved the way `terraform plan` would for what a static
+    /// reader can know: `locals`, `var` defaults, `terraform.tfvars` and
+    /// `*.auto.tfvars`, `merge()`, `lookup()`, `format()`, conditionals whose
+    /// condition resolves, Terragrunt `include`, `read_terragrunt_config()` and
+    /// `find_in_parent_folders()`. Not resolved: module outputs, data sources,
+    /// `each`/`count`, `path_relative_to_include()`, environment variables,
+    /// module bodies (a module call is judged by its inputs), kustomize patches
+    /// beyond the values each overlay file holds.
+    ///
+    /// Stays quiet on: Terragrunt `dependency` blocks and their `mock_outputs`
+    /// (plan-time placeholders); conditionals that name every environment
+    /// (`var.env == "production" ? … : …` is a branch, not a reference);
+    /// descriptions, module `source`s and image names; markers shared by design —
+    /// `shared_markers` in `envguard.toml`, or (with three or more environments)
+    /// a marker every environment names, such as a central logging account or a
+    /// security hub; files that belong to no environment (modules, READMEs);
+    /// folders that only look like environments (`integration-hub`).
+    ///
+    /// ## Why it matters
+    /// 000 §3 R-04: "Production databases and storage endpoints must not be
+    /// reachable from DEV/TEST networks"; 002 §3: environments are isolated at
+    /// network, credential and pipeline level and "no cross-environment access
+    /// is permitted"; 004 keeps a per-environment state backend. The mistakes are
+    /// ordinary copy-paste: a staging `.env` pointing at the prod bucket, a dev
+    /// backend using the prod lock table, a staging stack reading prod's remote
+    /// state. checkov and tfsec judge one resource at a time and never compare
+    /// environments.
+    ///
+    /// ## Example
+    /// ```dotenv
+    /// # deploy/staging/app.env
+    /// REPORTS_BUCKET=s3://acme-prod-reports/exports
+    /// ```
+    /// ```text
+    /// error[R04.cross-env-reference] deploy/staging/app.env:2:21 staging references prod's resource `acme-prod-reports` (its name carries "prod")
+    /// ```
+    ///
+    /// ## Fix
+    /// Point the file at its own environment's resource (create one if it is
+    /// missing). If the marker really is shared platform infrastructure (central
+    /// logging, a registry), list it under `shared_markers` in `envguard.toml`
+    /// so the exception is written down and reviewed.
+    pub struct CrossEnvReference {
+        id: "R04.cross-env-reference",
+        summary: "A file of one environment references another environment's host, account, bucket, network or state",
+        severity: Severity::Error,
+        clauses: "000 §3 R-04; 002 §3; 002 §4.3; 004 (per-environment state backend)",
+    }
+}
+
+impl Rule for CrossEnvReference {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        for ef in env_files(ctx) {
+            let mut seen = BTreeSet::new();
+            for r in ctx.markers.references(ef.env, &ef.file.infra) {
+                let t = r.token;
+                if t.resource
+                    .as_deref()
+                    .is_some_and(|ty| PEERING_TYPES.contains(&ty))
+                {
+                    continue;
+                }
+                if !seen.insert((t.region, t.text.clone(), r.to)) {
+                    continue;
+                }
+                let to = &ctx.markers.envs[r.to];
+                let severity = if ef.tier < to.tier {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                let (why, defined) = explain(&r.via, &to.name);
+                let message = format!(
+                    "{} references {}'s {} `{}` ({why}){}",
+                    ef.name,
+                    to.name,
+                    t.kind.as_str(),
+                    t.text,
+                    if t.key.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in `{}`", t.key)
+                    }
+                );
+                let mut b =
+                    FindingBuilder::new(Self::META.id, severity, loc(&ef.file.path, t.region))
+                        .message(message)
+                        .environment(ef.name)
+                        .environment(to.name.as_str())
+                        .id(finding_id(Self::META.id, &ef.file.path, &t.text, ef.name));
+                if let Some(l) = defined {
+                    b = b.related(format!("defined in {}", to.name), l);
+                }
+                out.push(b.build());
+            }
+        }
+    }
+}

@@ -238,24 +238,41 @@ pub(crate) fn is_tag_map(segment: &str) -> bool {
         || s == "commonlabels"
 }
 
-/// Keys that list networks allowed in.
+/// Keys that list networks allowed in (`allowed_cidrs`, `source_ranges`,
+/// `ingress_cidr_blocks`, `trusted_networks`).
 pub(crate) fn is_allow_list_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    (k.contains("cidr")
-        || k.contains("ip")
-        || k.contains("range")
-        || k.contains("network")
-        || k.contains("source"))
-        && [
-            "allow",
-            "ingress",
-            "whitelist",
-            "trusted",
-            "permit",
-            "source",
-        ]
-        .iter()
-        .any(|w| k.contains(w))
+    let words: Vec<&str> = k.split(['_', '-', '.']).collect();
+    let net = words.iter().any(|w| {
+        w.contains("cidr")
+            || matches!(
+                *w,
+                "ip" | "ips"
+                    | "range"
+                    | "ranges"
+                    | "network"
+                    | "networks"
+                    | "prefix"
+                    | "prefixes"
+                    | "subnets"
+            )
+    });
+    let allow = words.iter().any(|w| {
+        w.starts_with("allow")
+            || matches!(
+                *w,
+                "ingress"
+                    | "whitelist"
+                    | "whitelisted"
+                    | "allowlist"
+                    | "trusted"
+                    | "permitted"
+                    | "source"
+                    | "sources"
+                    | "inbound"
+            )
+    });
+    net && allow
 }
 
 /// Keys that define a network of the environment (`vpc_cidr`, `cidr_block`).

@@ -133,7 +133,12 @@ impl Rule for CrossEnvReference {
                         .message(message)
                         .environment(ef.name)
                         .environment(to.name.as_str())
-                        .id(finding_id(Self::META.id, &ef.file.path, &t.text, ef.name));
+                        .id(finding_id(
+                            Self::META.id,
+                            &ef.file.path,
+                            &format!("{}={}", t.key, t.text),
+                            ef.name,
+                        ));
                 if let Some(l) = defined {
                     b = b.related(format!("defined in {}", to.name), l);
                 }

@@ -1,0 +1,310 @@
+//! R04 and NAM end to end: for each rule, a tree where it fires on a
+//! realistic copy-paste mistake and a look-alike tree where it stays quiet.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// (rule, path, line) of every active finding of the R04/NAM families.
+fn findings(files: &[(&str, &str)]) -> Vec<(String, String, u64)> {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, t) in files {
+        write(dir.path(), p, t);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_envguard"))
+        .args(["check", ".", "--format", "json", "--fail-on", "never"])
+        .current_dir(dir.path())
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert!(
+        diags.iter().all(|d| d["kind"] != "parse-error"),
+        "valid files must parse: {diags:#?}"
+    );
+    let mut got: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppression"].is_null())
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_owned(),
+                f["location"]["path"].as_str().unwrap().to_owned(),
+                f["location"]["region"]["start_line"].as_u64().unwrap(),
+            )
+        })
+        .filter(|(r, _, _)| r.starts_with("R04.") || r.starts_with("NAM."))
+        .collect();
+    got.sort();
+    got
+}
+
+fn one(rule: &str, path: &str, line: u64) -> Vec<(String, String, u64)> {
+    vec![(rule.to_owned(), path.to_owned(), line)]
+}
+
+#[test]
+fn cross_env_reference_fires_on_a_prod_host_and_lock_table() {
+    let got = findings(&[
+        ("deploy/staging/app.env", "LOG_LEVEL=debug\nREPORTS_URL=https://reports.prod.acme.io/api\n"),
+        ("deploy/prod/app.env", "REPORTS_URL=https://reports.prod.acme.io/api\n"),
+        (
+            "infra/dev/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-dev-state\"\n    key = \"app.tfstate\"\n    dynamodb_table = \"acme-state-lock-main\"\n  }\n}\n",
+        ),
+        (
+            "infra/prod/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-prod-state\"\n    key = \"app.tfstate\"\n    dynamodb_table = \"acme-state-lock-main\"\n  }\n}\n",
+        ),
+    ]);
+    // The host carries `prod`; the lock table has no label but both use it.
+    assert_eq!(
+        got,
+        vec![
+            (
+                "R04.cross-env-reference".into(),
+                "deploy/staging/app.env".into(),
+                2
+            ),
+            (
+                "R04.shared-backend".into(),
+                "infra/dev/backend.tf".into(),
+                3
+            ),
+        ]
+    );
+}
+
+#[test]
+fn cross_env_reference_resolves_locals_and_defined_markers() {
+    let got = findings(&[
+        (
+            "envs/prod/main.tf",
+            "provider \"aws\" {\n  allowed_account_ids = [\"111111111111\"]\n}\nresource \"aws_sqs_queue\" \"jobs\" {\n  name = \"billing-jobs-main\"\n}\n",
+        ),
+        (
+            "envs/staging/main.tf",
+            "locals {\n  queue = \"billing-jobs-main\"\n}\nresource \"aws_lambda_event_source_mapping\" \"m\" {\n  event_source_arn = \"arn:aws:sqs:eu-west-1:111111111111:${local.queue}\"\n}\n",
+        ),
+    ]);
+    // The local naming prod's queue, and in the resolved ARN both the account
+    // (defined by prod's provider) and the queue (defined by a prod resource).
+    let lines: Vec<u64> = got.iter().map(|(_, _, l)| *l).collect();
+    assert_eq!(lines, vec![2, 5, 5], "{got:?}");
+    assert!(got
+        .iter()
+        .all(|(r, p, _)| r == "R04.cross-env-reference" && p == "envs/staging/main.tf"));
+}
+
+#[test]
+fn cross_env_reference_stays_quiet_on_look_alikes() {
+    let got = findings(&[
+        // A README and a shared module may name prod; prod may name prod.
+        ("README.md", "Production runs at https://api.prod.acme.io\n"),
+        ("modules/db/main.tf", "variable \"host\" {\n  default = \"db.prod.acme.io\"\n}\n"),
+        ("envs/prod/app.env", "API=https://api.prod.acme.io\nLOGS=https://logs.shared.acme.io\nREGION=eu-west-1\n"),
+        // Conditionals name every environment; mock outputs are placeholders.
+        (
+            "live/staging/app/terragrunt.hcl",
+            "dependency \"db\" {\n  config_path = \"../db\"\n  mock_outputs = { host = \"db.prod.acme.io\" }\n}\ninputs = {\n  size = local.env == \"prod\" ? \"large\" : \"small\"\n  host = dependency.db.outputs.host\n  region = \"eu-west-1\"\n}\n",
+        ),
+        ("envs/dev/app.env", "LOGS=https://logs.shared.acme.io\nREGION=eu-west-1\nDB=db-nonprod.acme.io\n"),
+        ("envs/staging/app.env", "LOGS=https://logs.shared.acme.io\nREGION=eu-west-1\nDB=db.preprod.acme.io\n"),
+        // `integration-hub` is a service, not the integration environment.
+        ("services/integration-hub/config.yaml", "target: https://api.prod.acme.io\n"),
+    ]);
+    assert_eq!(got, vec![]);
+}
+
+#[test]
+fn network_path_fires_on_dev_cidr_and_public_database() {
+    let got = findings(&[
+        ("envs/dev/network.tf", "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.10.0.0/16\"\n}\n"),
+        (
+            "envs/prod/network.tf",
+            "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.30.0.0/16\"\n}\nresource \"aws_security_group_rule\" \"db\" {\n  type = \"ingress\"\n  from_port = 5432\n  to_port = 5432\n  protocol = \"tcp\"\n  cidr_blocks = [\"10.10.0.0/16\"]\n}\nresource \"aws_security_group_rule\" \"public_db\" {\n  type = \"ingress\"\n  from_port = 3306\n  to_port = 3306\n  protocol = \"tcp\"\n  cidr_blocks = [\"0.0.0.0/0\"]\n}\n",
+        ),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            ("R04.network-path".into(), "envs/prod/network.tf".into(), 9),
+            ("R04.network-path".into(), "envs/prod/network.tf".into(), 16),
+        ]
+    );
+}
+
+#[test]
+fn network_path_stays_quiet_on_own_networks_and_public_web() {
+    let got = findings(&[
+        ("envs/dev/network.tf", "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.10.0.0/16\"\n}\n"),
+        (
+            "envs/prod/network.tf",
+            "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.30.0.0/16\"\n}\nresource \"aws_security_group\" \"web\" {\n  ingress {\n    from_port = 443\n    to_port = 443\n    protocol = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n  ingress {\n    from_port = 5432\n    to_port = 5432\n    protocol = \"tcp\"\n    cidr_blocks = [\"10.30.1.0/24\"]\n  }\n}\n",
+        ),
+    ]);
+    assert_eq!(got, vec![]);
+}
+
+#[test]
+fn network_path_warns_on_overlapping_environment_networks() {
+    let got = findings(&[
+        (
+            "envs/staging/terraform.tfvars",
+            "vpc_cidr = \"10.0.0.0/16\"\n",
+        ),
+        ("envs/prod/terraform.tfvars", "vpc_cidr = \"10.0.0.0/16\"\n"),
+    ]);
+    assert_eq!(
+        got,
+        one("R04.network-path", "envs/staging/terraform.tfvars", 1)
+    );
+}
+
+#[test]
+fn shared_backend_fires_on_one_state_for_two_environments() {
+    let backend = "terraform {\n  backend \"s3\" {\n    bucket = \"acme-terraform-state\"\n    key    = \"app/terraform.tfstate\"\n  }\n}\n";
+    let got = findings(&[
+        ("infra/staging/backend.tf", backend),
+        ("infra/prod/backend.tf", backend),
+    ]);
+    assert_eq!(
+        got,
+        one("R04.shared-backend", "infra/staging/backend.tf", 3)
+    );
+}
+
+#[test]
+fn shared_backend_stays_quiet_on_per_stack_keys_and_a_terragrunt_root() {
+    let got = findings(&[
+        (
+            "live/root.hcl",
+            "remote_state {\n  backend = \"s3\"\n  config = {\n    bucket = \"acme-terraform-state\"\n    key = \"${path_relative_to_include()}/terraform.tfstate\"\n  }\n}\n",
+        ),
+        ("live/staging/app/terragrunt.hcl", "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n"),
+        ("live/prod/app/terragrunt.hcl", "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n"),
+        (
+            "infra/staging/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-terraform-state\"\n    key    = \"staging/app.tfstate\"\n  }\n}\n",
+        ),
+        (
+            "infra/prod/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-terraform-state\"\n    key    = \"prod/app.tfstate\"\n  }\n}\n",
+        ),
+    ]);
+    assert_eq!(got, vec![]);
+}
+
+#[test]
+fn tag_mismatch_fires_on_merged_tags_and_namespaces() {
+    let got = findings(&[
+        (
+            "envs/prod/main.tf",
+            "locals {\n  base = { Team = \"records\" }\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"records-prod\"\n  tags = merge(local.base, { Environment = \"staging\" })\n}\n",
+        ),
+        (
+            "k8s/overlays/staging/deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: api-production\n",
+        ),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            ("NAM.tag-mismatch".into(), "envs/prod/main.tf".into(), 6),
+            (
+                "NAM.tag-mismatch".into(),
+                "k8s/overlays/staging/deploy.yaml".into(),
+                5
+            ),
+        ]
+    );
+}
+
+#[test]
+fn tag_mismatch_stays_quiet_on_matching_and_resolved_tags() {
+    let got = findings(&[
+        (
+            "envs/prod/main.tf",
+            "variable \"environment\" {\n  default = \"production\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"records-prod\"\n  tags = { Environment = var.environment }\n}\n",
+        ),
+        (
+            "k8s/overlays/staging/deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: api-staging\n  labels:\n    env: stg\n",
+        ),
+    ]);
+    assert_eq!(got, vec![]);
+}
+
+#[test]
+fn naming_fires_on_a_foreign_name_and_a_missing_suffix() {
+    let got = findings(&[
+        (
+            "envs/prod/main.tf",
+            "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"acme-prod-raw\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"acme-prod-norm\"\n}\nresource \"aws_dynamodb_table\" \"c\" {\n  name = \"acme-prod-documents\"\n}\nresource \"aws_sqs_queue\" \"d\" {\n  name = \"acme-jobs\"\n}\nresource \"aws_s3_bucket\" \"e\" {\n  bucket = \"acme-staging-exports\"\n}\nresource \"aws_lambda_function\" \"f\" {\n  function_name = \"svc-ingest-prod\"\n}\n",
+        ),
+        ("envs/staging/main.tf", "resource \"aws_s3_bucket\" \"e\" {\n  bucket = \"acme-staging-exports\"\n}\n"),
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            ("NAM.naming".into(), "envs/prod/main.tf".into(), 11),
+            ("NAM.naming".into(), "envs/prod/main.tf".into(), 14),
+        ]
+    );
+}
+
+#[test]
+fn naming_follows_a_declared_suffix_and_stays_quiet_without_a_convention() {
+    let got = findings(&[
+        ("envguard.toml", "[environments.prod]\ntier = \"prod\"\nresource_suffix = \"-prd\"\n"),
+        ("envs/prod/main.tf", "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"acme-raw-prd\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"acme-norm\"\n}\n"),
+        // No convention in dev: two names, neither labelled.
+        ("envs/dev/main.tf", "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"scratch-data\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"scratch-logs\"\n}\n"),
+    ]);
+    assert_eq!(got, one("NAM.naming", "envs/prod/main.tf", 5));
+}
+
+#[test]
+fn skip_rules_turns_the_family_off() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy/staging/app.env",
+        "REPORTS_URL=https://reports.prod.acme.io/api\n",
+    );
+    write(
+        dir.path(),
+        "deploy/prod/app.env",
+        "REPORTS_URL=https://reports.prod.acme.io/api\n",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", ".", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = Command::new(env!("CARGO_BIN_EXE_envguard"))
+            .args(&args)
+            .current_dir(dir.path())
+            .env("CI", "true")
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v["findings"].as_array().unwrap().len())
+    };
+    assert_eq!(run(&[]), (Some(1), 1));
+    assert_eq!(run(&["--skip-rules", "R04,NAM"]), (Some(0), 0));
+}

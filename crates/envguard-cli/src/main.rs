@@ -6,6 +6,7 @@ mod cmd_check;
 mod cmd_data;
 mod cmd_init;
 mod cmd_ledger;
+mod cmd_matrix;
 mod cmd_pipeline;
 mod cmd_rules;
 
@@ -35,6 +36,8 @@ enum Command {
     Init(cmd_init::InitArgs),
     /// Print the CI/CD pipeline model: workflow × job × trigger × target environment × secrets × gate.
     Pipeline(cmd_pipeline::PipelineArgs),
+    /// Print the environment isolation matrix: environments × identity markers, secrets and findings, and which environment references which (Markdown, JSON or a self-contained HTML page).
+    Matrix(cmd_matrix::MatrixArgs),
     /// List the rules, or write their documentation pages.
     Rules(cmd_rules::RulesArgs),
     /// Scan datasets (CSV, TSV, JSON, JSONL, SQL dumps) for PII/PHI, per column.
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Init(args) => cmd_init::run(args),
         Command::Pipeline(args) => cmd_pipeline::run(args),
+        Command::Matrix(args) => cmd_matrix::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::ScanData(args) => cmd_data::run_scan(args),
         Command::Redact(args) => cmd_data::run_redact(args),

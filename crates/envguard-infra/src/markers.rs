@@ -49,6 +49,9 @@ pub struct Owner {
     pub via: OwnerVia,
 }
 
+/// Environment index, and where the network is defined (none for the inventory).
+type NetOwner = (usize, Option<String>, Option<Region>);
+
 #[derive(Debug, Clone)]
 struct Def {
     text: String,
@@ -66,7 +69,7 @@ pub struct MarkerIndex {
     weak_labels: HashMap<String, usize>,
     defs: Vec<Def>,
     ac: Option<AhoCorasick>,
-    networks: CidrTable<(usize, Option<String>, Option<Region>)>,
+    networks: CidrTable<NetOwner>,
     shared_declared: Vec<String>,
     shared_inferred: HashSet<String>,
 }
@@ -192,7 +195,7 @@ impl MarkerIndex {
                 .ok()
         };
 
-        let mut nets: Vec<(Cidr, (usize, Option<String>, Option<Region>))> = Vec::new();
+        let mut nets: Vec<(Cidr, NetOwner)> = Vec::new();
         for (i, e) in envs.iter().enumerate() {
             if let Some(env) = inv.environment(&e.name) {
                 for c in &env.cidrs {

@@ -507,13 +507,13 @@ impl Reader<'_, '_> {
                     one(self, &b.body, &["cidr_blocks", "ipv6_cidr_blocks"], p);
                 }
             }
-            "aws_security_group_rule" => {
-                if get(self, body, "type").and_then(|(v, _)| v.as_str().map(|s| s == "ingress"))
-                    == Some(true)
-                {
-                    let p = aws_ports(self, body);
-                    one(self, body, &["cidr_blocks", "ipv6_cidr_blocks"], p);
-                }
+            "aws_security_group_rule"
+                if get(self, body, "type")
+                    .and_then(|(v, _)| v.as_str().map(|s| s == "ingress"))
+                    == Some(true) =>
+            {
+                let p = aws_ports(self, body);
+                one(self, body, &["cidr_blocks", "ipv6_cidr_blocks"], p);
             }
             "aws_vpc_security_group_ingress_rule" => {
                 let p = aws_ports(self, body);

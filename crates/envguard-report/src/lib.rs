@@ -13,9 +13,12 @@
 mod json;
 mod junit;
 mod markdown;
+mod matrix;
 mod sarif;
 mod text;
 mod view;
+
+pub use matrix::{render_matrix, MatrixFormat};
 
 use envguard_model::{ScanResult, Severity};
 use std::fmt;

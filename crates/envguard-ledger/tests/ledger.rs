@@ -305,33 +305,88 @@ fn export_verifies_offline_and_tampering_is_named() {
 }
 
 #[test]
-fn store_v1_is_migrated_and_leaves_found_by_hash() {
+fn older_stores_are_migrated_and_leaves_found_by_hash() {
+    use envguard_ledger::sqlite::STORE_SCHEMA_VERSION;
     use envguard_ledger::store::Store;
-    let d = tempfile::tempdir().unwrap();
-    let l = ledger_with(d.path(), "prod", 5);
-    let leaf = l.store().entry(3).unwrap().unwrap().leaf_hash;
-    assert_eq!(l.store().find_leaf(&leaf).unwrap(), Some(3));
-    drop(l);
-    let db = d.path().join("prod").join(DB_FILE);
-    {
-        // turn the file back into a version 1 store
-        let s = SqliteStore::open(&db).unwrap();
+    let version = |s: &SqliteStore| -> String {
         s.connection()
-            .execute_batch(
-                "DELETE FROM leaf_keys; CREATE INDEX entries_leaf ON entries(leaf_hash);
-                 UPDATE meta SET value = '1' WHERE key = 'store_schema_version';",
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'store_schema_version'",
+                [],
+                |r| r.get(0),
             )
+            .unwrap()
+    };
+    // turn a current file back into version 1 (whole-hash index on entries)
+    // or version 2 (`leaf_keys(key, idx)`)
+    let v1 = "DROP TABLE leaf_keys; CREATE INDEX entries_leaf ON entries(leaf_hash);
+              UPDATE meta SET value = '1' WHERE key = 'store_schema_version';";
+    let v2 = "DROP TABLE leaf_keys;
+              CREATE TABLE leaf_keys(key INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(key, idx)) WITHOUT ROWID;
+              UPDATE meta SET value = '2' WHERE key = 'store_schema_version';";
+    for downgrade in [v1, v2] {
+        let d = tempfile::tempdir().unwrap();
+        let l = ledger_with(d.path(), "prod", 5);
+        let leaf = l.store().entry(3).unwrap().unwrap().leaf_hash;
+        assert_eq!(l.store().find_leaf(&leaf).unwrap(), Some(3));
+        drop(l);
+        let db = d.path().join("prod").join(DB_FILE);
+        SqliteStore::open(&db)
+            .unwrap()
+            .connection()
+            .execute_batch(downgrade)
             .unwrap();
+        let s = SqliteStore::open(&db).unwrap();
+        assert_eq!(version(&s), STORE_SCHEMA_VERSION);
+        assert_eq!(s.find_leaf(&leaf).unwrap(), Some(3));
+        drop(s);
+        let mut l = Ledger::open(d.path(), "prod").unwrap();
+        l.append("operator", vec![ev("prod", 9)], 1, true).unwrap();
+        assert!(l.verify_quiet().unwrap().is_ok());
     }
-    let s = SqliteStore::open(&db).unwrap();
-    assert_eq!(s.find_leaf(&leaf).unwrap(), Some(3));
-    let v: String = s
-        .connection()
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'store_schema_version'",
-            [],
-            |r| r.get(0),
+}
+
+#[test]
+fn leaves_are_found_by_hash_across_epochs() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = Ledger::init(d.path(), LedgerConfig::defaults("prod")).unwrap();
+    // more than two `leaf_keys` epochs, and one event appended twice
+    for b in 0..20u64 {
+        l.append(
+            "operator",
+            (b * 1000..(b + 1) * 1000).map(|i| ev("prod", i)).collect(),
+            1,
+            false,
         )
         .unwrap();
-    assert_eq!(v, "2");
+    }
+    l.append("operator", vec![ev("prod", 17_123)], 1, false)
+        .unwrap();
+    let s = l.store();
+    for i in [0, 1, 8191, 8192, 12_345, 16_384, 19_999] {
+        let leaf = s.entry(i).unwrap().unwrap().leaf_hash;
+        assert_eq!(s.find_leaf(&leaf).unwrap(), Some(i));
+    }
+    // the duplicate resolves to its first occurrence
+    let dup = s.entry(20_000).unwrap().unwrap().leaf_hash;
+    assert_eq!(s.find_leaf(&dup).unwrap(), Some(17_123));
+    assert_eq!(
+        s.find_leaf(&envguard_ledger::merkle::leaf_hash(b"absent"))
+            .unwrap(),
+        None
+    );
+}
+
+#[test]
+fn newer_store_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    drop(ledger_with(d.path(), "prod", 2));
+    let db = d.path().join("prod").join(DB_FILE);
+    SqliteStore::open(&db)
+        .unwrap()
+        .connection()
+        .execute_batch("UPDATE meta SET value = '99' WHERE key = 'store_schema_version';")
+        .unwrap();
+    let e = SqliteStore::open(&db).err().unwrap().to_string();
+    assert!(e.contains("version 99"), "{e}");
 }

@@ -66,14 +66,15 @@ fn cross_env_reference_fires_on_a_prod_host_and_lock_table() {
         ("deploy/prod/app.env", "REPORTS_URL=https://reports.prod.acme.io/api\n"),
         (
             "infra/dev/backend.tf",
-            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-dev-state\"\n    key = \"app.tfstate\"\n    dynamodb_table = \"acme-state-lock-main\"\n  }\n}\n",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-state\"\n    key = \"dev/app.tfstate\"\n    dynamodb_table = \"acme-state-lock-main\"\n  }\n}\n",
         ),
         (
             "infra/prod/backend.tf",
-            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-prod-state\"\n    key = \"app.tfstate\"\n    dynamodb_table = \"acme-state-lock-main\"\n  }\n}\n",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-state\"\n    key = \"prod/app.tfstate\"\n    dynamodb_table = \"acme-state-lock-main\"\n  }\n}\n",
         ),
     ]);
-    // The host carries `prod`; the lock table has no label but both use it.
+    // The host carries `prod`; the lock table (in the same state bucket, so the
+    // same account) has no label but both environments use it.
     assert_eq!(
         got,
         vec![

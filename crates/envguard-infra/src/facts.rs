@@ -84,8 +84,24 @@ pub(crate) fn classify_leaf(
     };
     // A Kubernetes NetworkPolicy: `spec.ingress[].from[].ipBlock.cidr`.
     let in_ingress = parents.iter().any(|p| p.eq_ignore_ascii_case("ingress"));
+    // A CIDR list inside rules (`ingress = { ssh = { cidr_blocks = [...] } }`,
+    // firewall rule files) admits or sends traffic; it does not define a network.
+    let in_rules = parents.iter().any(|p| {
+        let p = p.to_ascii_lowercase();
+        [
+            "ingress",
+            "egress",
+            "rule",
+            "security_group",
+            "firewall",
+            "allow",
+        ]
+        .iter()
+        .any(|w| p.contains(w))
+    });
     if (name == "cidr" && parents.last() == Some(&"ipBlock") && in_ingress)
         || is_allow_list_key(name)
+        || (in_rules && is_network_key(name))
     {
         tokens(value, |k, t, at| {
             if k == TokenKind::Cidr {

@@ -208,7 +208,9 @@ impl MarkerIndex {
         for (path, env, facts) in files {
             for n in &facts.networks {
                 if let Some(c) = Cidr::parse(&n.cidr) {
-                    if c.prefix >= 8 {
+                    // An aggregate (`10.0.0.0/8`, `172.16.0.0/12`) is an address
+                    // plan, not one environment's network.
+                    if c.prefix >= 13 {
                         nets.push((c, (*env, Some((*path).to_owned()), Some(n.region))));
                     }
                 }
@@ -268,7 +270,13 @@ impl MarkerIndex {
 
     /// Environments named by the token's segments.
     pub fn labels_of(&self, text: &str, kind: TokenKind) -> Vec<(usize, String)> {
-        let lower = text.to_ascii_lowercase();
+        let mut lower = text.to_ascii_lowercase();
+        // The last DNS label is a TLD (`.dev`), never an environment.
+        if crate::tokens::is_host(&lower) {
+            if let Some(at) = lower.rfind('.') {
+                lower.truncate(at);
+            }
+        }
         let segs: Vec<&str> = lower
             .split(|c: char| !c.is_ascii_alphanumeric())
             .filter(|s| !s.is_empty())
@@ -373,6 +381,8 @@ fn is_marker(text: &str, kind: TokenKind) -> bool {
     match kind {
         TokenKind::Account => text.len() >= 6,
         TokenKind::Cidr => false,
+        // A registrable domain (`gov.uk`, `acme.io`) is the whole organisation's.
+        _ if crate::tokens::is_host(text) => text.split('.').count() >= 3,
         _ => text.len() >= 6 && text.contains(['-', '_', '.', '/']),
     }
 }
@@ -501,5 +511,9 @@ mod tests {
             .iter()
             .any(|(e, _)| *e == 1));
         assert!(idx.labels_of("test-runner", TokenKind::Name).is_empty());
+        // A TLD is not an environment: `.dev` names a domain, not dev.
+        assert!(idx.labels_of("acmegraph.dev", TokenKind::Name).is_empty());
+        assert!(idx.labels_of("https-proxy.dev", TokenKind::Host).is_empty());
+        assert!(!idx.labels_of("api.dev.acme.io", TokenKind::Host).is_empty());
     }
 }

@@ -108,7 +108,12 @@ pub fn tokens(value: &str, mut f: impl FnMut(TokenKind, &str, usize)) {
         });
     // Several values in one string: `a.example.com,b.example.com`, CIDR lists.
     if !single_url && v.contains([',', ' ', ';']) {
-        if v.contains("://") || v.split_whitespace().count() > 4 {
+        // Prose (`GOV.UK - Web`) rather than a list: a piece between separators
+        // holds a space. Only URLs in it count.
+        let prose = v
+            .split([',', ';'])
+            .any(|piece| piece.trim().contains(char::is_whitespace));
+        if prose || v.contains("://") {
             // A sentence or a command line: only URLs in it count.
             for (at, word) in split_words(v) {
                 if word.contains("://") {
@@ -400,6 +405,8 @@ mod tests {
             .iter()
             .all(|(k, _)| *k != TokenKind::Host));
         assert!(all("This mirrors production closely, see the runbook").is_empty());
+        // A display name is not a host.
+        assert!(all("GOV.UK - Web").is_empty());
         assert!(all("prod").is_empty());
         assert_eq!(all("10.0.0.0/8, 172.16.0.0/12").len(), 2);
         assert_eq!(

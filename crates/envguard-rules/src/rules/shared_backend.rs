@@ -114,11 +114,13 @@ impl Rule for SharedBackend {
                         );
                     }
                 }
-                if let Some(t) = &b.lock_table {
+                // A lock table is per account and region: the same name in
+                // another account is another table. Same bucket, same account.
+                if let (Some(t), Some(bucket)) = (&b.lock_table, &b.bucket) {
                     if !m.is_shared(t) && !labelled(t) {
                         add(
                             "state lock table",
-                            t.clone(),
+                            format!("{t} (state bucket {bucket})"),
                             ef.name,
                             ef.tier,
                             loc(path, b.region),
@@ -183,8 +185,15 @@ impl Rule for SharedBackend {
             for e in names.iter().filter(|n| *n != env) {
                 b = b.environment(e.as_str());
             }
+            // At most a few related locations per other environment: a
+            // Terragrunt root shared by thousands of stacks must not flood the report.
+            let mut per_env: BTreeMap<&str, usize> = BTreeMap::new();
             for (_, e, l) in &uses[1..] {
-                b = b.related(format!("same {what} in {e}"), l.clone());
+                let n = per_env.entry(e.as_str()).or_default();
+                *n += 1;
+                if *n <= 3 {
+                    b = b.related(format!("same {what} in {e}"), l.clone());
+                }
             }
             out.push(b.build());
         }

@@ -12,7 +12,9 @@ crate::declare_rule! {
     /// - a Terraform state backend with the same bucket and key (`backend "s3"`,
     ///   `.tfbackend` files, Terragrunt `remote_state`, including a root
     ///   `remote_state` evaluated for each child) in two environments;
-    /// - the same state lock table (`dynamodb_table`) in two environments;
+    /// - the same state lock table (`dynamodb_table`) with the same state bucket
+    ///   (so the same account) in two environments; a lock table of the same name
+    ///   next to a different bucket may be another account's table and is not judged;
     /// - the same database — a connection URL's host and database name, or a
     ///   `DB_HOST`-style setting — in two environments' files;
     /// - the same `secret_store` declared for two environments in

@@ -257,7 +257,7 @@ fn naming_fires_on_a_foreign_name_and_a_missing_suffix() {
     let got = findings(&[
         (
             "envs/prod/main.tf",
-            "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"acme-prod-raw\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"acme-prod-norm\"\n}\nresource \"aws_dynamodb_table\" \"c\" {\n  name = \"acme-prod-documents\"\n}\nresource \"aws_sqs_queue\" \"d\" {\n  name = \"acme-jobs\"\n}\nresource \"aws_s3_bucket\" \"e\" {\n  bucket = \"acme-staging-exports\"\n}\nresource \"aws_lambda_function\" \"f\" {\n  function_name = \"svc-ingest-prod\"\n}\n",
+            "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"acme-prod-raw\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"acme-prod-norm\"\n}\nresource \"aws_dynamodb_table\" \"c\" {\n  name = \"acme-prod-documents\"\n}\nresource \"aws_s3_bucket\" \"d\" {\n  bucket = \"acme-jobs\"\n}\nresource \"aws_s3_bucket\" \"e\" {\n  bucket = \"acme-staging-exports\"\n}\nresource \"aws_lambda_function\" \"f\" {\n  function_name = \"svc-ingest-prod\"\n}\n",
         ),
         ("envs/staging/main.tf", "resource \"aws_s3_bucket\" \"e\" {\n  bucket = \"acme-staging-exports\"\n}\n"),
     ]);

@@ -191,7 +191,6 @@ pub(crate) fn is_name_key(key: &str) -> bool {
             | "queue_name"
             | "topic_name"
             | "repository_name"
-            | "db_name"
             | "domain_name"
             | "alias"
             | "secret_name"

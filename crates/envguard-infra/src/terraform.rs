@@ -376,7 +376,16 @@ impl Reader<'_, '_> {
                 self.tags(&v, &format!("{addr}.{key}"), a.region);
                 continue;
             }
-            if is_name_key(key) {
+            // `name` of a database instance is the schema inside it; inline
+            // policies are named within their role: neither is a resource name.
+            let not_a_name = (key == "name"
+                && matches!(
+                    ty,
+                    "aws_db_instance" | "aws_rds_cluster" | "aws_redshift_cluster"
+                ))
+                || ty.ends_with("_role_policy")
+                || ty.ends_with("_policy_attachment");
+            if is_name_key(key) && !not_a_name {
                 if let Val::Str(s, o) = &v {
                     let region = self.at(*o, a.region);
                     if crate::tokens::is_identifier(s) && s.len() >= 3 {

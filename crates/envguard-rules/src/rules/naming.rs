@@ -15,10 +15,12 @@ crate::declare_rule! {
     /// - With `resource_suffix` declared for the environment in `envguard.toml`
     ///   (`"-prod"`), every name must carry it (at the end, or as a segment:
     ///   `nc-dp-prod-raw` carries `-prod`). A warning.
-    /// - Without one, the convention is inferred: when at least three names of
-    ///   the environment are resolved and two thirds or more carry the
-    ///   environment's label (`prod`, `production`, `prd`, declared aliases),
-    ///   the others are reported as warnings.
+    /// - Without one, the convention is inferred per resource type: when at
+    ///   least three names of one type (`aws_s3_bucket`) in the environment are
+    ///   resolved and two thirds or more carry the environment's label (`prod`,
+    ///   `production`, `prd`, declared aliases), the others of that type are
+    ///   reported as warnings. A database's `name` (its schema) and inline
+    ///   policy names are not resource names.
     /// - A name that carries another environment's label and not its own
     ///   (`acme-staging-reports` defined in prod) is an error whatever the
     ///   convention: it is a copy-paste from the other environment.
@@ -84,15 +86,24 @@ impl Rule for Naming {
                     .into_iter()
                     .find(|(x, _)| *x == env)
             };
-            let carrying = names
-                .iter()
-                .filter(|(_, n)| own_label(&n.name).is_some())
-                .count();
+            // The convention is inferred per resource type: buckets may carry the
+            // suffix while IAM inline policies never do. Names for another
+            // environment are reported as such and left out of the count.
+            let ty = |n: &ResourceName| n.resource.split('.').next().unwrap_or("").to_owned();
+            let mut per_type: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+            for (_, n) in &names {
+                let labels = m.labels_of(&n.name, TokenKind::Name);
+                let own = labels.iter().any(|(x, _)| *x == env);
+                if !own && !labels.is_empty() {
+                    continue;
+                }
+                let c = per_type.entry(ty(n)).or_default();
+                c.0 += 1;
+                c.1 += usize::from(own);
+            }
             let label = names
                 .iter()
                 .find_map(|(_, n)| own_label(&n.name).map(|(_, s)| s));
-            let inferred =
-                declared.is_none() && names.len() >= 3 && carrying * 3 >= names.len() * 2;
             for (path, n) in &names {
                 let labels = m.labels_of(&n.name, TokenKind::Name);
                 let own = labels.iter().any(|(x, _)| *x == env);
@@ -118,15 +129,22 @@ impl Rule for Naming {
                         "{} resource {} is named \"{}\" without the environment's suffix `{suffix}` (envguard.toml)",
                         e.name, n.resource, n.name
                     ),
-                    None if inferred && !own => format!(
-                        "{} resource {} is named \"{}\": {carrying} of {} {} resources carry `{}`",
-                        e.name,
-                        n.resource,
-                        n.name,
-                        names.len(),
-                        e.name,
-                        label.as_deref().unwrap_or(&e.name)
-                    ),
+                    None if !own
+                        && per_type
+                            .get(&ty(n))
+                            .is_some_and(|(total, carry)| *total >= 3 && carry * 3 >= total * 2) =>
+                    {
+                        let (total, carry) = per_type.get(&ty(n)).copied().unwrap_or_default();
+                        format!(
+                            "{} resource {} is named \"{}\": {carry} of {total} {} {} carry `{}`",
+                            e.name,
+                            n.resource,
+                            n.name,
+                            e.name,
+                            ty(n),
+                            label.as_deref().unwrap_or(&e.name)
+                        )
+                    }
                     _ => continue,
                 };
                 out.push(

@@ -26,3 +26,8 @@ resource "aws_cloudwatch_log_group" "api" {
   # The central logging endpoint every environment ships to (shared by design).
   tags = { LogSink = "logs.shared.acme-health.io" }
 }
+
+resource "aws_s3_bucket" "backups" {
+  bucket = "acme-health-backups-prod"
+  tags   = local.common_tags
+}

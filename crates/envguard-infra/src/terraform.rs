@@ -22,26 +22,50 @@ use envguard_model::Region;
 /// says (files that belong to an environment), keyed by path.
 pub fn resolve_hcl(
     files: Vec<HclFile>,
-    wanted: &dyn Fn(&str) -> bool,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
 ) -> Vec<(String, InfraFacts)> {
     let ws = Workspace::new(files);
-    let mut ev = Evaluator::new(&ws);
-    let mut out = Vec::new();
-    for (i, f) in ws.files.iter().enumerate() {
-        if !wanted(&f.path) {
-            continue;
-        }
-        let mut r = Reader {
-            ev: &mut ev,
-            file: i as u32,
-            facts: InfraFacts::default(),
-        };
-        r.file(f);
-        r.facts.dedup();
-        if !r.facts.is_empty() {
-            out.push((f.path.clone(), r.facts));
-        }
-    }
+    let todo: Vec<usize> = (0..ws.files.len())
+        .filter(|i| wanted(&ws.files[*i].path))
+        .collect();
+    // Files are in path order, so a contiguous chunk keeps a directory's
+    // locals and variables in one evaluator's cache.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = todo.len().div_ceil(threads).max(64);
+    let mut out: Vec<(String, InfraFacts)> = std::thread::scope(|s| {
+        let handles: Vec<_> = todo
+            .chunks(chunk)
+            .map(|part| {
+                let ws = &ws;
+                s.spawn(move || {
+                    let mut ev = Evaluator::new(ws);
+                    let mut out = Vec::new();
+                    for &i in part {
+                        let f = &ws.files[i];
+                        let mut r = Reader {
+                            ev: &mut ev,
+                            file: i as u32,
+                            facts: InfraFacts::default(),
+                        };
+                        r.file(f);
+                        r.facts.dedup();
+                        if !r.facts.is_empty() {
+                            out.push((f.path.clone(), r.facts));
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 

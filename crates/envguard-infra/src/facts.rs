@@ -86,6 +86,14 @@ pub(crate) fn classify_leaf(
     let in_ingress = parents.iter().any(|p| p.eq_ignore_ascii_case("ingress"));
     // A CIDR list inside rules (`ingress = { ssh = { cidr_blocks = [...] } }`,
     // firewall rule files) admits or sends traffic; it does not define a network.
+    // Outbound rules admit nothing.
+    if parents
+        .iter()
+        .any(|p| p.to_ascii_lowercase().contains("egress"))
+        && in_rules_word(name, parents)
+    {
+        return;
+    }
     let in_rules = parents.iter().any(|p| {
         let p = p.to_ascii_lowercase();
         [
@@ -166,6 +174,11 @@ pub(crate) fn classify_leaf(
             resource: resource.map(str::to_owned),
         });
     });
+}
+
+/// A CIDR-valued key (under any parent), the kind rules are made of.
+fn in_rules_word(name: &str, _parents: &[&str]) -> bool {
+    is_allow_list_key(name) || is_network_key(name)
 }
 
 #[cfg(test)]

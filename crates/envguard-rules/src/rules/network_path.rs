@@ -124,38 +124,49 @@ impl Rule for NetworkPath {
                     if own_net {
                         continue;
                     }
-                    let mut done = BTreeSet::new();
+                    // One finding per rule: the environments it admits, the first
+                    // network as the related location.
+                    let mut names: Vec<&str> = Vec::new();
+                    let mut first: Option<(
+                        String,
+                        Option<String>,
+                        Option<envguard_model::Region>,
+                    )> = None;
                     for (e, net, npath, nregion) in others {
-                        if !done.insert(e) {
-                            continue;
+                        let to = m.envs[e].name.as_str();
+                        if !names.contains(&to) {
+                            names.push(to);
                         }
-                        let to = &m.envs[e].name;
-                        let mut b = FindingBuilder::new(
-                            Self::META.id,
-                            Severity::Error,
-                            loc(path, r.region),
-                        )
-                        .message(if net == r.cidr {
-                            format!("prod rule {} admits {to}'s network {net}", r.resource)
-                        } else {
-                            format!(
-                                "prod rule {} admits {} (in {to}'s network {net})",
-                                r.resource, r.cidr
-                            )
-                        })
-                        .environment(ef.name)
-                        .environment(to.as_str())
-                        .id(finding_id(
-                            Self::META.id,
-                            path,
-                            &format!("{}:{}", r.resource, r.cidr),
-                            ef.name,
-                        ));
-                        if let (Some(p), Some(rg)) = (npath, nregion) {
-                            b = b.related(format!("{to} network defined here"), loc(&p, rg));
-                        }
-                        out.push(b.build());
+                        first.get_or_insert((net, npath, nregion));
                     }
+                    let Some((net, npath, nregion)) = first else {
+                        continue;
+                    };
+                    let to = names.join(", ");
+                    let mut b =
+                        FindingBuilder::new(Self::META.id, Severity::Error, loc(path, r.region))
+                            .message(if names.len() == 1 && net == r.cidr {
+                                format!("prod rule {} admits {to}'s network {net}", r.resource)
+                            } else {
+                                format!(
+                                    "prod rule {} admits {} (networks of {to}, e.g. {net})",
+                                    r.resource, r.cidr
+                                )
+                            })
+                            .environment(ef.name)
+                            .id(finding_id(
+                                Self::META.id,
+                                path,
+                                &format!("{}:{}", r.resource, r.cidr),
+                                ef.name,
+                            ));
+                    for n in &names {
+                        b = b.environment(*n);
+                    }
+                    if let (Some(p), Some(rg)) = (npath, nregion) {
+                        b = b.related(format!("{} network defined here", names[0]), loc(&p, rg));
+                    }
+                    out.push(b.build());
                 }
             }
             // Routes across the prod boundary.

@@ -108,6 +108,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         ci_settings: ci_settings.as_ref(),
         progress: Some(&progress),
         skip_rules: &args.skip_rules,
+        isolation: false,
     };
 
     let show_progress =

@@ -66,6 +66,7 @@ pub fn run(args: MatrixArgs) -> Result<u8> {
         ci_settings: ci_settings.as_ref(),
         progress: None,
         skip_rules: &[],
+        isolation: true,
     };
     let result = check(&options)?;
 

@@ -41,6 +41,8 @@ pub struct CheckOptions<'a> {
     pub progress: Option<&'a Progress>,
     /// Rules not to run: ids or id prefixes (`R04`, `NAM.naming`).
     pub skip_rules: &'a [String],
+    /// Build the isolation matrix (`envguard matrix`); `check` does not need it.
+    pub isolation: bool,
 }
 
 enum Msg {
@@ -303,13 +305,17 @@ impl Assembly {
         .apply(&mut findings);
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.diagnostics.sort();
-        let isolation = crate::isolation::matrix(
-            opts.inventory,
-            &environments,
-            &self.files,
-            &markers,
-            &findings,
-        );
+        let isolation = if !opts.isolation {
+            Default::default()
+        } else {
+            crate::isolation::matrix(
+                opts.inventory,
+                &environments,
+                &self.files,
+                &markers,
+                &findings,
+            )
+        };
 
         Ok(ScanResult {
             root: opts.root_display.clone(),

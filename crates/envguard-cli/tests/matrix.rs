@@ -9,28 +9,12 @@
 
 mod common;
 
-use common::repo_root;
+use common::{envguard, repo_root, stdout};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 const EXAMPLE: &str = "examples/acme-health";
-
-fn envguard(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_envguard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("ENVGUARD_FINGERPRINT_KEY", "test-key")
-        .env_remove("NO_COLOR")
-        .env("CI", "true")
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
 
 fn matrix_json() -> Value {
     let o = envguard(&["matrix", EXAMPLE, "--format", "json"], &repo_root());

@@ -2,7 +2,25 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the real binary in `cwd` with a fixed fingerprint key, as CI would.
+pub fn envguard(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_envguard"))
+        .args(args)
+        .current_dir(cwd)
+        .env("ENVGUARD_FINGERPRINT_KEY", "test-key")
+        .env_remove("NO_COLOR")
+        .env("CI", "true")
+        .output()
+        .unwrap()
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
 
 /// The repository root (two levels above this crate).
 pub fn repo_root() -> PathBuf {

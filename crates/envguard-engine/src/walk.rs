@@ -54,6 +54,7 @@ enum Msg {
 /// Runs a whole check. Errors only for a root that cannot be read; every
 /// per-file problem becomes a diagnostic.
 pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
+    let _ = START.set(std::time::Instant::now());
     let meta = std::fs::metadata(&opts.root).map_err(|source| EngineError::Io {
         path: opts.root.clone(),
         source,
@@ -238,6 +239,7 @@ impl Assembly {
     }
 
     fn finish(mut self, opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
+        phase("walk", *START.get_or_init(std::time::Instant::now));
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.pipelines.sort_by(|a, b| a.path.cmp(&b.path));
         let today = today_utc();
@@ -278,8 +280,13 @@ impl Assembly {
             .iter()
             .any(|r| r.meta().id.starts_with("R04.") || r.meta().id.starts_with("NAM."));
         let markers = if infra_wanted {
+            let t = std::time::Instant::now();
             crate::isolation::attach_hcl_facts(&mut self.files, std::mem::take(&mut self.hcl));
-            crate::isolation::marker_index(opts.inventory, &environments, &self.files)
+            phase("hcl evaluation", t);
+            let t = std::time::Instant::now();
+            let m = crate::isolation::marker_index(opts.inventory, &environments, &self.files);
+            phase("marker index", t);
+            m
         } else {
             crate::isolation::marker_index(opts.inventory, &environments, &[])
         };
@@ -294,7 +301,9 @@ impl Assembly {
         };
         let mut findings: Vec<Finding> = Vec::new();
         for rule in &rules {
+            let t = std::time::Instant::now();
             rule.check(&ctx, &mut findings);
+            phase(rule.meta().id, t);
         }
         Suppressor {
             inline: &self.inline,
@@ -326,5 +335,15 @@ impl Assembly {
             rules: rules.iter().map(|r| *r.meta()).collect(),
             isolation,
         })
+    }
+}
+
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// With `ENVGUARD_TIMINGS=1`, prints how long a phase of the check took (stderr).
+#[allow(clippy::print_stderr)]
+fn phase(name: &str, since: std::time::Instant) {
+    if std::env::var_os("ENVGUARD_TIMINGS").is_some() {
+        eprintln!("timing: {name:<32} {:>8.1} ms", since.elapsed().as_secs_f64() * 1e3);
     }
 }

@@ -16,6 +16,29 @@
 //!
 //! `hcl-edit` stops at the first error without a result (and refuses nesting
 //! deeper than 64), so a broken file yields one issue and no facts.
+//!
+//! Two kinds of valid HCL that `hcl-edit` 0.10 refuses get a second parse of
+//! a rewritten text of the same length and lines (so spans still point into
+//! the original; see the `repair` module), made only when the first parse fails:
+//!
+//! - A key repeated in an object constructor (`{ Name = "a", Name = "b" }`,
+//!   where HCL keeps the last item): the earlier items are blanked out, so
+//!   they yield no fact. A repeated attribute in a body stays an error, as in
+//!   HCL.
+//! - A heredoc body line that starts with the marker and goes on with a
+//!   character that cannot continue an identifier (`EOF)`, `EOF.`,
+//!   `EOF # x`), where `hcl-edit` ends the heredoc but HCL ends it only on a
+//!   line that is the marker alone (surrounding whitespace trimmed): the
+//!   heredoc gets another marker of the same length. Its value, and so its
+//!   fact, is unchanged; only the delimiter `hcl-edit` keeps differs.
+//!
+//! If the rewritten text does not parse either, the first error is the one
+//! reported. When `hcl-edit` ends such a heredoc early and the rest still
+//! parses (a line `EOF.` right before the closing `EOF` reads as
+//! `<<heredoc>.EOF`), there is no error and no second parse: that heredoc
+//! yields no fact.
+
+mod repair;
 
 use crate::text::LineMap;
 use crate::{is_env_segment, is_hint_value, join, Sink};
@@ -40,7 +63,11 @@ pub(crate) fn extract_with_body(text: &str) -> (Extraction, Option<Body>) {
         lines: LineMap::new(text),
         sink: Sink::default(),
     };
-    let body = match hcl_edit::parser::parse_body(text) {
+    let parsed = hcl_edit::parser::parse_body(text).or_else(|e| {
+        // Spans in the repaired text are spans in `text`: same length, same lines.
+        repair::repair(text, &e).ok_or(e)
+    });
+    let body = match parsed {
         Ok(body) => {
             w.body(&body, "", 0);
             Some(body)

@@ -127,3 +127,85 @@ fn broken_hcl_reports_the_line() {
     assert_eq!(out.errors.len(), 1);
     assert_eq!(out.errors[0].region.start_line, 1, "{:#?}", out.errors);
 }
+
+/// Valid HCL that `hcl-edit` refuses: a key repeated in an object (the last
+/// item wins), on one line and over several.
+#[test]
+fn repeated_object_keys_keep_the_last_item() {
+    let text = "locals {\n  tags = { Name = \"a\", Team = \"t\", Name = \"b\" }\n  m = {\n    Environment = \"staging\"\n    port = 1\n    Environment = \"prod\" # wins\n  }\n}\nafter = \"x\"\n";
+    let out = run(Hcl, text);
+    assert_eq!(out.errors, vec![]);
+    assert_eq!(
+        kv(&out),
+        vec![
+            ("locals.tags.Team", "t", r(2, 32, 2, 33)),
+            ("locals.tags.Name", "b", r(2, 44, 2, 45)),
+            ("locals.m.port", "1", r(5, 12, 5, 13)),
+            ("locals.m.Environment", "prod", r(6, 20, 6, 24)),
+            ("after", "x", r(9, 10, 9, 11)),
+        ]
+    );
+    for f in &out.facts {
+        assert_eq!(covered(text, f.region), f.value, "{f:?}");
+    }
+    assert_eq!(
+        hints(&out),
+        vec![("prod", "locals.m.Environment", r(6, 20, 6, 24))]
+    );
+}
+
+/// A heredoc body line that starts with the marker and goes on (`EOF)`) is
+/// body text in HCL, where `hcl-edit` ends the heredoc.
+#[test]
+fn heredoc_line_starting_with_its_marker_is_body_text() {
+    let text = "resource \"aws_instance\" \"web\" {\n  user_data = <<-EOF\n    #!/bin/bash\n    echo $(cat <<EOF\n    hi é\n    EOF)\n    EOF.\n    EOF\n  ami = \"ami-123\"\n  raw = <<EOT\n{\nEOT # not the end\n}\nEOT\n}\n";
+    let out = run(Hcl, text);
+    assert_eq!(out.errors, vec![]);
+    assert_eq!(
+        kv(&out),
+        vec![
+            (
+                "resource.aws_instance.web.user_data",
+                "#!/bin/bash\necho $(cat <<EOF\nhi é\nEOF)\nEOF.\n",
+                r(3, 5, 7, 9)
+            ),
+            ("resource.aws_instance.web.ami", "ami-123", r(9, 10, 9, 17)),
+            (
+                "resource.aws_instance.web.raw",
+                "{\nEOT # not the end\n}\n",
+                r(11, 1, 13, 2)
+            ),
+        ]
+    );
+}
+
+/// When the repaired text does not parse either, the original error is the one reported.
+#[test]
+fn invalid_hcl_after_repair_reports_the_original_error() {
+    let out = run(Hcl, "tags = { a = 1, a = 2 }\nb = \n");
+    assert_eq!(out.facts, vec![]);
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(out.errors[0].region, r(1, 17, 1, 17), "{:#?}", out.errors);
+    assert!(
+        out.errors[0].message.contains("redefined object key"),
+        "{:#?}",
+        out.errors
+    );
+    // A repeated attribute is an error in HCL too: not repaired.
+    let out = run(Hcl, "a = 1\na = 2\n");
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(out.errors[0].region.start_line, 2, "{:#?}", out.errors);
+    // An unterminated heredoc.
+    let out = run(Hcl, "a = <<EOF\nx\nEOF)\n");
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(out.errors[0].region.start_line, 3, "{:#?}", out.errors);
+}
+
+/// Documented gap: `hcl-edit` ends the heredoc at `EOF.` and reads
+/// `.EOF` as an attribute access, without an error, so nothing is repaired.
+#[test]
+fn heredoc_ended_early_without_an_error_is_no_fact() {
+    let out = run(Hcl, "x = <<EOF\na\nEOF.\nEOF\ny = \"1\"\n");
+    assert_eq!(out.errors, vec![]);
+    assert_eq!(kv(&out), vec![("y", "1", r(5, 6, 5, 7))]);
+}

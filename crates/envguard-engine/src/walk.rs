@@ -326,13 +326,16 @@ impl Assembly {
             )
         };
 
+        let rules = rules.iter().map(|r| *r.meta()).collect();
+        drop(ctx);
+        envguard_model::drop_in_background((self.files, self.pipelines, self.inline, markers));
         Ok(ScanResult {
             root: opts.root_display.clone(),
             findings,
             diagnostics: self.diagnostics,
             environments,
             stats: self.stats,
-            rules: rules.iter().map(|r| *r.meta()).collect(),
+            rules,
             isolation,
         })
     }
@@ -344,6 +347,9 @@ static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new
 #[allow(clippy::print_stderr)]
 fn phase(name: &str, since: std::time::Instant) {
     if std::env::var_os("ENVGUARD_TIMINGS").is_some() {
-        eprintln!("timing: {name:<32} {:>8.1} ms", since.elapsed().as_secs_f64() * 1e3);
+        eprintln!(
+            "timing: {name:<32} {:>8.1} ms",
+            since.elapsed().as_secs_f64() * 1e3
+        );
     }
 }

@@ -3,8 +3,8 @@
 use crate::cidr::Cidr;
 use crate::tokens::{is_ignored_key, tokens, TokenKind};
 use crate::{
-    is_account_key, is_allow_list_key, is_env_tag_key, is_network_key, is_tag_map, InfraFacts,
-    NetRule, Network, Ports, Tag, Token,
+    contains_ci, ends_with_ci, is_account_key, is_allow_list_key, is_env_tag_key, is_network_key,
+    is_tag_map, InfraFacts, NetRule, Network, Ports, Tag, Token,
 };
 use envguard_model::{Fact, Region, ValueOrigin};
 
@@ -33,26 +33,33 @@ pub(crate) fn classify_leaf(
     exact: bool,
     resource: Option<&str>,
 ) {
-    let segments: Vec<&str> = key_path.split('.').collect();
-    let Some(name_at) = segments
-        .iter()
-        .rposition(|s| !s.bytes().all(|b| b.is_ascii_digit()))
-    else {
-        return;
+    // The key's own name is its last segment that is not a list index; the
+    // segments before it are its parents (walked without collecting them).
+    let mut end = key_path.len();
+    let (name, parents_path) = loop {
+        let start = key_path[..end].rfind('.').map_or(0, |i| i + 1);
+        let seg = &key_path[start..end];
+        if !seg.bytes().all(|b| b.is_ascii_digit()) {
+            break (seg, key_path[..start].trim_end_matches('.'));
+        }
+        if start == 0 {
+            return;
+        }
+        end = start - 1;
     };
-    let name = segments[name_at];
-    let parents = &segments[..name_at];
+    let parents = || parents_path.split('.').filter(|p| !p.is_empty());
+    let last_parent = parents().next_back();
     if is_ignored_key(name)
-        || parents.iter().any(|p| {
+        || parents().any(|p| {
             matches!(
-                *p,
+                p,
                 "mock_outputs" | "description" | "annotations" | "generate"
             )
         })
     {
         return;
     }
-    if is_env_tag_key(name) && parents.iter().any(|p| is_tag_map(p)) {
+    if is_env_tag_key(name) && parents().any(is_tag_map) {
         if !value.is_empty() && value.len() <= 64 && !value.contains(char::is_whitespace) {
             out.tags.push(Tag {
                 key: key_path.to_owned(),
@@ -62,7 +69,7 @@ pub(crate) fn classify_leaf(
         }
         return;
     }
-    if name == "namespace" && parents.last() == Some(&"metadata") {
+    if name == "namespace" && last_parent == Some("metadata") {
         out.tags.push(Tag {
             key: key_path.to_owned(),
             value: value.to_owned(),
@@ -83,33 +90,31 @@ pub(crate) fn classify_leaf(
         }
     };
     // A Kubernetes NetworkPolicy: `spec.ingress[].from[].ipBlock.cidr`.
-    let in_ingress = parents.iter().any(|p| p.eq_ignore_ascii_case("ingress"));
+    let in_ingress = parents().any(|p| p.eq_ignore_ascii_case("ingress"));
     // A CIDR list inside rules (`ingress = { ssh = { cidr_blocks = [...] } }`,
     // firewall rule files) admits or sends traffic; it does not define a network.
     // Outbound rules admit nothing.
-    if parents
-        .iter()
-        .any(|p| p.to_ascii_lowercase().contains("egress"))
-        && in_rules_word(name, parents)
-    {
+    let (allow_key, network_key) = (is_allow_list_key(name), is_network_key(name));
+    if (allow_key || network_key) && parents().any(|p| contains_ci(p, "egress")) {
         return;
     }
-    let in_rules = parents.iter().any(|p| {
-        let p = p.to_ascii_lowercase();
-        [
-            "ingress",
-            "egress",
-            "rule",
-            "security_group",
-            "firewall",
-            "allow",
-        ]
-        .iter()
-        .any(|w| p.contains(w))
-    });
-    if (name == "cidr" && parents.last() == Some(&"ipBlock") && in_ingress)
-        || is_allow_list_key(name)
-        || (in_rules && is_network_key(name))
+    let in_rules = || {
+        parents().any(|p| {
+            [
+                "ingress",
+                "egress",
+                "rule",
+                "security_group",
+                "firewall",
+                "allow",
+            ]
+            .iter()
+            .any(|w| contains_ci(p, w))
+        })
+    };
+    if (name == "cidr" && last_parent == Some("ipBlock") && in_ingress)
+        || allow_key
+        || (network_key && in_rules())
     {
         tokens(value, |k, t, at| {
             if k == TokenKind::Cidr {
@@ -123,7 +128,7 @@ pub(crate) fn classify_leaf(
         });
         return;
     }
-    if is_network_key(name) {
+    if network_key {
         tokens(value, |k, t, at| {
             if k == TokenKind::Cidr {
                 out.networks.push(Network {
@@ -136,7 +141,6 @@ pub(crate) fn classify_leaf(
         return;
     }
     // A credential's value is never a marker (and must never be printed).
-    let lower = name.to_ascii_lowercase();
     if [
         "password",
         "passwd",
@@ -150,7 +154,7 @@ pub(crate) fn classify_leaf(
         "access_key",
     ]
     .iter()
-    .any(|w| lower.ends_with(w))
+    .any(|w| ends_with_ci(name, w))
     {
         return;
     }
@@ -174,11 +178,6 @@ pub(crate) fn classify_leaf(
             resource: resource.map(str::to_owned),
         });
     });
-}
-
-/// A CIDR-valued key (under any parent), the kind rules are made of.
-fn in_rules_word(name: &str, _parents: &[&str]) -> bool {
-    is_allow_list_key(name) || is_network_key(name)
 }
 
 #[cfg(test)]

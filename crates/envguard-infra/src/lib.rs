@@ -205,47 +205,83 @@ pub(crate) fn is_name_key(key: &str) -> bool {
 /// Keys whose value is the environment's own account (`account_id`,
 /// `allowed_account_ids`, GCP `project`, Azure `subscription_id`).
 pub(crate) fn is_account_key(key: &str) -> bool {
-    matches!(
-        key.to_ascii_lowercase().as_str(),
-        "account_id"
-            | "aws_account_id"
-            | "allowed_account_ids"
-            | "account_number"
-            | "subscription_id"
-            | "project_id"
-            | "aws_account_number"
-    )
+    [
+        "account_id",
+        "aws_account_id",
+        "allowed_account_ids",
+        "account_number",
+        "subscription_id",
+        "project_id",
+        "aws_account_number",
+    ]
+    .iter()
+    .any(|w| key.eq_ignore_ascii_case(w))
 }
 
 /// Environment tag keys.
 pub(crate) fn is_env_tag_key(key: &str) -> bool {
-    matches!(
-        key.to_ascii_lowercase().as_str(),
-        "environment" | "env" | "stage" | "environment_name" | "env_name"
-    )
+    [
+        "environment",
+        "env",
+        "stage",
+        "environment_name",
+        "env_name",
+    ]
+    .iter()
+    .any(|w| key.eq_ignore_ascii_case(w))
 }
 
 /// Maps that hold tags or labels.
 pub(crate) fn is_tag_map(segment: &str) -> bool {
-    let s = segment.to_ascii_lowercase();
-    s == "tags"
-        || s == "labels"
-        || s == "tags_all"
-        || s == "default_tags"
-        || s.ends_with("_tags")
-        || s.ends_with("_labels")
-        || s == "commonlabels"
+    ["tags", "labels", "tags_all", "default_tags", "commonlabels"]
+        .iter()
+        .any(|w| segment.eq_ignore_ascii_case(w))
+        || ends_with_ci(segment, "_tags")
+        || ends_with_ci(segment, "_labels")
+}
+
+/// `hay` ends with `suffix` (lower case), ignoring ASCII case.
+pub(crate) fn ends_with_ci(hay: &str, suffix: &str) -> bool {
+    hay.len() >= suffix.len()
+        && hay.as_bytes()[hay.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+/// `hay` contains `needle` (lower case), ignoring ASCII case. Keys are short:
+/// a plain window scan beats lower-casing them into a new string.
+pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || (h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n)))
+}
+
+/// Runs `f` on `s` in ASCII lower case, without allocating for short keys.
+pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 64];
+    if s.len() <= buf.len() {
+        let b = &mut buf[..s.len()];
+        b.copy_from_slice(s.as_bytes());
+        b.make_ascii_lowercase();
+        // Lower-casing ASCII bytes keeps UTF-8 valid.
+        match std::str::from_utf8(b) {
+            Ok(l) => f(l),
+            Err(_) => f(&s.to_ascii_lowercase()),
+        }
+    } else {
+        f(&s.to_ascii_lowercase())
+    }
 }
 
 /// Keys that list networks allowed in (`allowed_cidrs`, `source_ranges`,
 /// `ingress_cidr_blocks`, `trusted_networks`).
 pub(crate) fn is_allow_list_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    let words: Vec<&str> = k.split(['_', '-', '.']).collect();
-    let net = words.iter().any(|w| {
+    with_lower(key, allow_list_lower)
+}
+
+fn allow_list_lower(k: &str) -> bool {
+    let words = || k.split(['_', '-', '.']);
+    let net = words().any(|w| {
         w.contains("cidr")
             || matches!(
-                *w,
+                w,
                 "ip" | "ips"
                     | "range"
                     | "ranges"
@@ -256,10 +292,10 @@ pub(crate) fn is_allow_list_key(key: &str) -> bool {
                     | "subnets"
             )
     });
-    let allow = words.iter().any(|w| {
+    net && words().any(|w| {
         w.starts_with("allow")
             || matches!(
-                *w,
+                w,
                 "ingress"
                     | "whitelist"
                     | "whitelisted"
@@ -270,18 +306,18 @@ pub(crate) fn is_allow_list_key(key: &str) -> bool {
                     | "sources"
                     | "inbound"
             )
-    });
-    net && allow
+    })
 }
 
 /// Keys that define a network of the environment (`vpc_cidr`, `cidr_block`).
 pub(crate) fn is_network_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    !is_allow_list_key(&k)
-        && (k.contains("cidr")
+    with_lower(key, |k| {
+        (k.contains("cidr")
             || k == "address_space"
             || k == "ip_cidr_range"
             || k.ends_with("_network_range"))
-        && !k.contains("destination")
-        && !k.contains("peer")
+            && !k.contains("destination")
+            && !k.contains("peer")
+            && !allow_list_lower(k)
+    })
 }

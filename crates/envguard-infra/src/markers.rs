@@ -11,7 +11,12 @@ use crate::tokens::TokenKind;
 use crate::{InfraFacts, Token};
 use aho_corasick::{AhoCorasick, MatchKind};
 use envguard_model::{Inventory, Region, Tier};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
+
+/// Token texts are hashed hundreds of thousands of times per scan and never come
+/// from an adversary that could choose collisions to slow envguard down more than
+/// the file sizes it already reads: a fast hasher is enough.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// An environment of the scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +76,36 @@ pub struct MarkerIndex {
     ac: Option<AhoCorasick>,
     networks: CidrTable<NetOwner>,
     shared_declared: Vec<String>,
-    shared_inferred: HashSet<String>,
+    shared_inferred: HashSet<String, foldhash::fast::RandomState>,
+    /// Owners of every distinct token of the scan's environment files, worked
+    /// out once (a host named in 500 files is looked up once, not 500 times),
+    /// with whether the token is a shared marker. Indexed by [`TokenKind`].
+    memo: [HashMap<Box<str>, Memo>; 5],
+}
+
+#[derive(Debug, Default)]
+struct Memo {
+    owners: Vec<Owner>,
+    shared: bool,
+}
+
+fn kind_slot(kind: TokenKind) -> usize {
+    match kind {
+        TokenKind::Host => 0,
+        TokenKind::Account => 1,
+        TokenKind::Cidr => 2,
+        TokenKind::Name => 3,
+        TokenKind::Database => 4,
+    }
+}
+
+/// `text` in ASCII lower case, borrowed when it already is.
+fn lower(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Conventional names that are also ordinary words; a label only when the
@@ -95,8 +129,8 @@ impl MarkerIndex {
     /// `files`: (path, environment index, facts) of every file that belongs
     /// to an environment.
     pub fn build(inv: &Inventory, envs: Vec<EnvRef>, files: &[(&str, usize, &InfraFacts)]) -> Self {
-        let mut labels = HashMap::new();
-        let mut weak_labels = HashMap::new();
+        let mut labels = HashMap::default();
+        let mut weak_labels = HashMap::default();
         const CONVENTIONAL: &[&str] = &[
             "dev",
             "develop",
@@ -152,7 +186,7 @@ impl MarkerIndex {
         }
 
         // Definitions: a marker defined in exactly one environment is its own.
-        let mut def_envs: HashMap<String, BTreeSet<usize>> = HashMap::new();
+        let mut def_envs: HashMap<String, BTreeSet<usize>> = HashMap::default();
         let mut defs: Vec<Def> = Vec::new();
         for (path, env, facts) in files {
             for t in facts.tokens.iter().filter(|t| t.def) {
@@ -229,28 +263,90 @@ impl MarkerIndex {
                 .iter()
                 .map(|m| m.to_ascii_lowercase())
                 .collect(),
-            shared_inferred: HashSet::new(),
+            shared_inferred: HashSet::default(),
+            memo: Default::default(),
         };
 
+        // Every distinct token once: which environments mention it (for the
+        // inferred shared markers) and, below, who owns it.
+        let mut distinct: [HashMap<&str, Vec<usize>>; 5] = Default::default();
+        for (_, env, facts) in files {
+            for t in &facts.tokens {
+                let envs = distinct[kind_slot(t.kind)]
+                    .entry(t.text.as_str())
+                    .or_default();
+                if !envs.contains(env) {
+                    envs.push(*env);
+                }
+            }
+        }
         // A marker every environment mentions (central logging, a security hub,
         // a shared registry) is shared by design (with three or more environments;
         // with two, "every other environment" is just the one being reached).
         let with_files: BTreeSet<usize> = files.iter().map(|(_, e, _)| *e).collect();
         if with_files.len() >= 3 {
-            let mut seen: HashMap<String, BTreeSet<usize>> = HashMap::new();
-            for (_, env, facts) in files {
-                for t in &facts.tokens {
-                    seen.entry(t.text.to_ascii_lowercase())
-                        .or_default()
-                        .insert(*env);
+            let mut seen: HashMap<std::borrow::Cow<'_, str>, Vec<usize>> = HashMap::default();
+            for (text, envs) in distinct.iter().flat_map(|m| m.iter()) {
+                let e = seen.entry(lower(text)).or_default();
+                for x in envs {
+                    if !e.contains(x) {
+                        e.push(*x);
+                    }
                 }
             }
             idx.shared_inferred = seen
                 .into_iter()
                 .filter(|(_, s)| s.len() == with_files.len())
-                .map(|(k, _)| k)
+                .map(|(k, _)| k.into_owned())
                 .collect();
         }
+        // Owners of each distinct token, on every core.
+        let kinds = [
+            TokenKind::Host,
+            TokenKind::Account,
+            TokenKind::Cidr,
+            TokenKind::Name,
+            TokenKind::Database,
+        ];
+        let all: Vec<(usize, &str)> = distinct
+            .iter()
+            .enumerate()
+            .flat_map(|(slot, m)| m.keys().map(move |t| (slot, *t)))
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let chunk = all.len().div_ceil(threads).max(512);
+        let idx_ref = &idx;
+        let parts: Vec<Vec<(usize, &str, Memo)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = all
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|&(slot, text)| {
+                                let owners = idx_ref.compute_owners(text, kinds[slot]);
+                                let shared = idx_ref.compute_shared(text);
+                                (slot, text, Memo { owners, shared })
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut memo: [HashMap<Box<str>, Memo>; 5] = Default::default();
+        for (slot, m) in distinct.iter().enumerate() {
+            memo[slot].reserve(m.len());
+        }
+        for (slot, text, m) in parts.into_iter().flatten() {
+            memo[slot].insert(text.into(), m);
+        }
+        idx.memo = memo;
         idx
     }
 
@@ -260,8 +356,15 @@ impl MarkerIndex {
 
     /// True for a marker shared by design (declared or inferred).
     pub fn is_shared(&self, text: &str) -> bool {
-        let t = text.to_ascii_lowercase();
-        self.shared_inferred.contains(&t)
+        if let Some(m) = self.memo.iter().find_map(|m| m.get(text)) {
+            return m.shared;
+        }
+        self.compute_shared(text)
+    }
+
+    fn compute_shared(&self, text: &str) -> bool {
+        let t = lower(text);
+        self.shared_inferred.contains(t.as_ref())
             || self
                 .shared_declared
                 .iter()
@@ -310,10 +413,17 @@ impl MarkerIndex {
     }
 
     /// Every environment that owns the token, and how.
-    pub fn owners(&self, t: &Token) -> Vec<Owner> {
+    pub fn owners(&self, t: &Token) -> std::borrow::Cow<'_, [Owner]> {
+        match self.memo[kind_slot(t.kind)].get(t.text.as_str()) {
+            Some(m) => std::borrow::Cow::Borrowed(&m.owners),
+            None => std::borrow::Cow::Owned(self.compute_owners(&t.text, t.kind)),
+        }
+    }
+
+    fn compute_owners(&self, text: &str, kind: TokenKind) -> Vec<Owner> {
         let mut out: Vec<Owner> = Vec::new();
-        if t.kind == TokenKind::Cidr {
-            if let Some(c) = Cidr::parse(&t.text).filter(|c| c.prefix >= 8) {
+        if kind == TokenKind::Cidr {
+            if let Some(c) = Cidr::parse(text).filter(|c| c.prefix >= 8) {
                 for (net, (env, path, region)) in self.networks.overlapping(&c) {
                     if net.contains(&c) && !out.iter().any(|o| o.env == *env) {
                         out.push(Owner {
@@ -329,15 +439,15 @@ impl MarkerIndex {
             }
             return out;
         }
-        for (env, seg) in self.labels_of(&t.text, t.kind) {
+        for (env, seg) in self.labels_of(text, kind) {
             out.push(Owner {
                 env,
                 via: OwnerVia::Label(seg),
             });
         }
         if let Some(ac) = &self.ac {
-            let lower = t.text.to_ascii_lowercase();
-            for m in ac.find_overlapping_iter(&lower) {
+            let lower = lower(text);
+            for m in ac.find_overlapping_iter(lower.as_ref()) {
                 let bytes = lower.as_bytes();
                 let before_ok = m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric();
                 let after_ok = m.end() == bytes.len() || !bytes[m.end()].is_ascii_alphanumeric();
@@ -400,32 +510,40 @@ fn format_cidr(c: &Cidr) -> String {
 pub struct Reference<'a> {
     pub token: &'a Token,
     pub to: usize,
-    pub via: OwnerVia,
+    pub via: std::borrow::Cow<'a, OwnerVia>,
 }
 
 impl MarkerIndex {
     /// The tokens of a file of environment `env` that identify another
     /// environment (and not this one, and not a shared marker).
-    pub fn references<'a>(&self, env: usize, facts: &'a InfraFacts) -> Vec<Reference<'a>> {
+    pub fn references<'a>(&'a self, env: usize, facts: &'a InfraFacts) -> Vec<Reference<'a>> {
         let mut out = Vec::new();
         for t in &facts.tokens {
             // A resource's own name is judged by NAM.naming.
             if t.def && t.resource.is_some() {
                 continue;
             }
-            if self.is_shared(&t.text) {
+            let (owners, shared) = match self.memo[kind_slot(t.kind)].get(t.text.as_str()) {
+                Some(m) => (std::borrow::Cow::Borrowed(m.owners.as_slice()), m.shared),
+                None => (
+                    std::borrow::Cow::Owned(self.compute_owners(&t.text, t.kind)),
+                    self.compute_shared(&t.text),
+                ),
+            };
+            if shared || owners.is_empty() || owners.iter().any(|o| o.env == env) {
                 continue;
             }
-            let owners = self.owners(t);
-            if owners.is_empty() || owners.iter().any(|o| o.env == env) {
-                continue;
-            }
-            for o in owners {
-                out.push(Reference {
+            match owners {
+                std::borrow::Cow::Borrowed(os) => out.extend(os.iter().map(|o| Reference {
                     token: t,
                     to: o.env,
-                    via: o.via,
-                });
+                    via: std::borrow::Cow::Borrowed(&o.via),
+                })),
+                std::borrow::Cow::Owned(os) => out.extend(os.into_iter().map(|o| Reference {
+                    token: t,
+                    to: o.env,
+                    via: std::borrow::Cow::Owned(o.via),
+                })),
             }
         }
         out

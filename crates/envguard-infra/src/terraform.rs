@@ -65,6 +65,7 @@ pub fn resolve_hcl(
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    envguard_model::drop_in_background(ws);
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }

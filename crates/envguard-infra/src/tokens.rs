@@ -38,9 +38,12 @@ impl TokenKind {
 /// Keys whose values are code, documentation or images, never an environment's
 /// identity (`source = "../../modules/prod-vpc"` is a module path).
 pub fn is_ignored_key(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
+    crate::with_lower(name, ignored_lower)
+}
+
+fn ignored_lower(n: &str) -> bool {
     matches!(
-        n.as_str(),
+        n,
         "source"
             | "version"
             | "description"

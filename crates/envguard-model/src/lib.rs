@@ -27,3 +27,13 @@ pub use isolation::{CrossReference, EnvIsolation, Isolation};
 pub use result::{EnvSummary, RuleMeta, ScanResult, ScanStats};
 pub use span::{LineIndex, Region};
 pub use tier::Tier;
+
+/// Frees a large structure (every file's facts, a workspace of HCL trees) on a
+/// thread of its own, so the scan's result is not held back by hundreds of
+/// thousands of small frees. When no thread can be started, the failed spawn
+/// drops the closure, and with it the value, right here.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("envguard-free".into())
+        .spawn(move || drop(value));
+}

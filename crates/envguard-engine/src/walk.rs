@@ -327,7 +327,6 @@ impl Assembly {
         };
 
         let rules = rules.iter().map(|r| *r.meta()).collect();
-        drop(ctx);
         envguard_model::drop_in_background((self.files, self.pipelines, self.inline, markers));
         Ok(ScanResult {
             root: opts.root_display.clone(),

@@ -299,12 +299,7 @@ impl Assembly {
             expired_waivers: &expired,
             markers: &markers,
         };
-        let mut findings: Vec<Finding> = Vec::new();
-        for rule in &rules {
-            let t = std::time::Instant::now();
-            rule.check(&ctx, &mut findings);
-            phase(rule.meta().id, t);
-        }
+        let mut findings = run_rules(&rules, &ctx, opts.threads);
         Suppressor {
             inline: &self.inline,
             waivers: opts.waivers,
@@ -328,6 +323,7 @@ impl Assembly {
 
         let rules = rules.iter().map(|r| *r.meta()).collect();
         envguard_model::drop_in_background((self.files, self.pipelines, self.inline, markers));
+        phase("check", *START.get_or_init(std::time::Instant::now));
         Ok(ScanResult {
             root: opts.root_display.clone(),
             findings,
@@ -338,6 +334,47 @@ impl Assembly {
             isolation,
         })
     }
+}
+
+/// Runs every rule, on as many threads as the scan was given, and returns the
+/// findings in rule order (the same output whatever the thread count).
+fn run_rules(
+    rules: &[&dyn envguard_rules::Rule],
+    ctx: &Context<'_>,
+    threads: usize,
+) -> Vec<Finding> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .clamp(1, rules.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<Finding>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(rule) = rules.get(i) else { break };
+            let t = std::time::Instant::now();
+            let mut out = Vec::new();
+            rule.check(ctx, &mut out);
+            phase(rule.meta().id, t);
+            done.push((i, out));
+        }
+        done
+    };
+    let mut parts: Vec<(usize, Vec<Finding>)> = if threads == 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    parts.sort_by_key(|(i, _)| *i);
+    parts.into_iter().flat_map(|(_, f)| f).collect()
 }
 
 static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

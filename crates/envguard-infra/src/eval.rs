@@ -15,7 +15,8 @@
 
 use crate::hcl::{Attr, Expr, HclBody, Step};
 use envguard_model::Region;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// Where a literal string is written: file (index into the workspace) and region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -650,22 +651,54 @@ pub fn normalize(p: &str) -> String {
     out.join("/")
 }
 
-/// Flattens a value into `(key path, string, origin)` leaves.
-pub fn leaves<'v>(v: &'v Val, path: &str, out: &mut Vec<(String, &'v str, Option<Origin>)>) {
+/// Calls `f(key path, string, origin)` for every string leaf of a value, map
+/// keys in order (the last of a repeated key wins), list items by index. The key
+/// path is built in one buffer, not one string per leaf.
+pub fn for_each_leaf<'v>(
+    v: &'v Val,
+    path: &str,
+    f: &mut impl FnMut(&str, &'v str, Option<Origin>),
+) {
+    let mut buf = String::with_capacity(path.len() + 32);
+    buf.push_str(path);
+    leaves_into(v, &mut buf, f);
+}
+
+fn leaves_into<'v>(
+    v: &'v Val,
+    path: &mut String,
+    f: &mut impl FnMut(&str, &'v str, Option<Origin>),
+) {
+    let push = |path: &mut String, seg: &str| {
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(seg);
+        len
+    };
     match v {
-        Val::Str(s, o) => out.push((path.to_owned(), s, *o)),
+        Val::Str(s, o) => f(path, s, *o),
         Val::List(items) => {
             for (i, it) in items.iter().enumerate() {
-                leaves(it, &join(path, &i.to_string()), out);
+                let len = push(path, "");
+                let _ = write!(path, "{i}");
+                leaves_into(it, path, f);
+                path.truncate(len);
             }
         }
         Val::Map(items) => {
-            let mut seen: BTreeMap<&str, &Val> = BTreeMap::new();
-            for (k, v) in items {
-                seen.insert(k, v);
-            }
-            for (k, v) in seen {
-                leaves(v, &join(path, k), out);
+            let mut sorted: Vec<(&str, &Val)> =
+                items.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            // Stable: among equal keys the last written stays last.
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            for (i, (k, v)) in sorted.iter().enumerate() {
+                if sorted.get(i + 1).is_some_and(|(next, _)| next == k) {
+                    continue;
+                }
+                let len = push(path, k);
+                leaves_into(v, path, f);
+                path.truncate(len);
             }
         }
         _ => {}

@@ -89,7 +89,38 @@ pub fn mirror(text: &str, body: &Body) -> HclBody {
     let mut m = Mirror {
         lines: LineIndex::new(text.as_bytes()),
     };
-    m.body(body, 0)
+    m.body(body, "", 0)
+}
+
+/// Blocks no reader of the mirror looks into: Terragrunt `dependency` blocks
+/// and their `mock_outputs` (plan-time placeholders), `generate` (files written
+/// at run time), outputs, refactoring blocks, `check` assertions and
+/// `terraform { required_providers … }` (only its `backend` is read). Leaving
+/// them out keeps every HCL file's mirror small until its directory is evaluated.
+fn skipped_block(ident: &str, parent: &str) -> bool {
+    match parent {
+        "" => matches!(
+            ident,
+            "dependency"
+                | "dependencies"
+                | "generate"
+                | "output"
+                | "moved"
+                | "import"
+                | "removed"
+                | "check"
+        ),
+        "terraform" => ident != "backend" && ident != "cloud",
+        // A variable's `validation` blocks are checks, not values.
+        "variable" => true,
+        _ => false,
+    }
+}
+
+/// Attributes that are prose or type constraints, never read as values.
+fn skipped_attr(key: &str, parent: &str) -> bool {
+    key == "description"
+        || (parent == "variable" && matches!(key, "type" | "sensitive" | "nullable" | "ephemeral"))
 }
 
 struct Mirror<'a> {
@@ -112,13 +143,16 @@ impl Mirror<'_> {
         }
     }
 
-    fn body(&mut self, body: &Body, depth: usize) -> HclBody {
+    /// `parent`: the ident of the block this body belongs to (`""` at the top).
+    fn body(&mut self, body: &Body, parent: &str, depth: usize) -> HclBody {
         let mut out = HclBody::default();
         if depth > MAX_DEPTH {
             return out;
         }
         for structure in body.iter() {
             match structure {
+                Structure::Attribute(attr) if skipped_attr(attr.key.as_str(), parent) => {}
+                Structure::Block(block) if skipped_block(block.ident.as_str(), parent) => {}
                 Structure::Attribute(attr) => {
                     let region = self.value_region(&attr.value);
                     out.attrs.push(Attr {
@@ -145,7 +179,7 @@ impl Mirror<'_> {
                                 BlockLabel::String(s) => s.as_str().to_owned(),
                             })
                             .collect(),
-                        body: self.body(&block.body, depth + 1),
+                        body: self.body(&block.body, block.ident.as_str(), depth + 1),
                         region: header,
                     });
                 }

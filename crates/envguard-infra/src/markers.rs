@@ -336,7 +336,7 @@ impl MarkerIndex {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
         let mut memo: [HashMap<Box<str>, Memo>; 5] = Default::default();
@@ -373,39 +373,40 @@ impl MarkerIndex {
 
     /// Environments named by the token's segments.
     pub fn labels_of(&self, text: &str, kind: TokenKind) -> Vec<(usize, String)> {
-        let mut lower = text.to_ascii_lowercase();
+        let lower = lower(text);
+        let mut lower: &str = &lower;
         // The last DNS label is a TLD (`.dev`), never an environment.
-        if crate::tokens::is_host(&lower) {
+        if crate::tokens::is_host(lower) {
             if let Some(at) = lower.rfind('.') {
-                lower.truncate(at);
+                lower = &lower[..at];
             }
         }
-        let segs: Vec<&str> = lower
+        let mut out: Vec<(usize, String)> = Vec::new();
+        let mut prev = "";
+        for s in lower
             .split(|c: char| !c.is_ascii_alphanumeric())
             .filter(|s| !s.is_empty())
-            .collect();
-        let mut out: Vec<(usize, String)> = Vec::new();
-        for (i, s) in segs.iter().enumerate() {
-            let prev = if i > 0 { segs[i - 1] } else { "" };
+        {
+            let p = std::mem::replace(&mut prev, s);
             // `non-prod`, `pre-prod`, `not-prod`: not production.
-            if matches!(prev, "non" | "not" | "no" | "pre") {
-                if prev == "pre" {
+            if matches!(p, "non" | "not" | "no" | "pre") {
+                if p == "pre" {
                     if let Some(e) = self.labels.get("preprod") {
                         out.push((*e, format!("pre-{s}")));
                     }
                 }
                 continue;
             }
-            let hit = self.labels.get(*s).or_else(|| {
+            let hit = self.labels.get(s).or_else(|| {
                 if kind == TokenKind::Host {
-                    self.weak_labels.get(*s)
+                    self.weak_labels.get(s)
                 } else {
                     None
                 }
             });
             if let Some(e) = hit {
                 if !out.iter().any(|(x, _)| x == e) {
-                    out.push((*e, (*s).to_owned()));
+                    out.push((*e, s.to_owned()));
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! `generate` blocks are skipped.
 
 use crate::cidr::Cidr;
-use crate::eval::{leaves, Evaluator, HclFile, HclKind, Origin, Scope, Val, Workspace};
+use crate::eval::{for_each_leaf, Evaluator, HclFile, HclKind, Origin, Scope, Val, Workspace};
 use crate::facts::classify_leaf;
 use crate::hcl::{Attr, Block, HclBody};
 use crate::tokens::TokenKind;
@@ -62,7 +62,7 @@ pub fn resolve_hcl(
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     envguard_model::drop_in_background(ws);
@@ -670,35 +670,33 @@ impl Reader<'_, '_> {
         mut f: impl FnMut(&mut Self, String, Region),
     ) {
         let mut out = Vec::new();
-        let mut leaves_v = Vec::new();
-        leaves(v, "", &mut leaves_v);
-        for (_, s, o) in leaves_v {
+        for_each_leaf(v, "", &mut |_, s, o| {
             if Cidr::parse(s).is_some() {
                 out.push((s.to_owned(), self.at(o, attr_region)));
             }
-        }
+        });
         for (c, r) in out {
             f(self, c, r);
         }
     }
 
     fn tags(&mut self, v: &Val, key: &str, attr_region: Region) {
-        let mut ls = Vec::new();
-        leaves(v, "", &mut ls);
-        for (k, s, o) in ls {
-            if !is_env_tag_key(&k) || self.reported_elsewhere(o) {
-                continue;
+        let mut tags = Vec::new();
+        for_each_leaf(v, "", &mut |k, s, o| {
+            if !is_env_tag_key(k) || self.reported_elsewhere(o) {
+                return;
             }
             if s.is_empty() || s.len() > 64 || s.contains(char::is_whitespace) {
-                continue;
+                return;
             }
             let region = self.at(o, attr_region);
-            self.facts.tags.push(Tag {
+            tags.push(Tag {
                 key: format!("{key}.{k}"),
                 value: s.to_owned(),
                 region,
             });
-        }
+        });
+        self.facts.tags.extend(tags);
     }
 
     fn value(&mut self, v: &Val, key: &str, attr_region: Region, force: Option<Region>) {
@@ -716,11 +714,9 @@ impl Reader<'_, '_> {
         attr_region: Region,
         force: Option<Region>,
     ) {
-        let mut ls = Vec::new();
-        leaves(v, key, &mut ls);
-        for (k, s, o) in ls {
+        for_each_leaf(v, key, &mut |k, s, o| {
             if force.is_none() && self.reported_elsewhere(o) {
-                continue;
+                return;
             }
             let (region, exact) = match (force, o) {
                 (Some(r), _) => (r, false),
@@ -729,8 +725,8 @@ impl Reader<'_, '_> {
                 }
                 _ => (attr_region, false),
             };
-            classify_leaf(sink, &k, s, region, exact, None);
-        }
+            classify_leaf(sink, k, s, region, exact, None);
+        });
     }
 }
 

@@ -81,18 +81,17 @@ impl Rule for Naming {
                 .environment(&e.name)
                 .and_then(|d| d.resource_suffix.clone())
                 .filter(|s| !s.is_empty());
-            let own_label = |n: &str| {
-                m.labels_of(n, TokenKind::Name)
-                    .into_iter()
-                    .find(|(x, _)| *x == env)
-            };
             // The convention is inferred per resource type: buckets may carry the
             // suffix while IAM inline policies never do. Names for another
             // environment are reported as such and left out of the count.
             let ty = |n: &ResourceName| n.resource.split('.').next().unwrap_or("").to_owned();
+            // The environments each name carries, worked out once per name.
+            let all_labels: Vec<Vec<(usize, String)>> = names
+                .iter()
+                .map(|(_, n)| m.labels_of(&n.name, TokenKind::Name))
+                .collect();
             let mut per_type: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-            for (_, n) in &names {
-                let labels = m.labels_of(&n.name, TokenKind::Name);
+            for ((_, n), labels) in names.iter().zip(&all_labels) {
                 let own = labels.iter().any(|(x, _)| *x == env);
                 if !own && !labels.is_empty() {
                     continue;
@@ -101,14 +100,15 @@ impl Rule for Naming {
                 c.0 += 1;
                 c.1 += usize::from(own);
             }
-            let label = names
+            let label = all_labels
                 .iter()
-                .find_map(|(_, n)| own_label(&n.name).map(|(_, s)| s));
-            for (path, n) in &names {
-                let labels = m.labels_of(&n.name, TokenKind::Name);
+                .flatten()
+                .find(|(x, _)| *x == env)
+                .map(|(_, s)| s.clone());
+            for ((path, n), labels) in names.iter().zip(&all_labels) {
                 let own = labels.iter().any(|(x, _)| *x == env);
                 let foreign = labels.iter().find(|(x, _)| *x != env);
-                let id = finding_id(Self::META.id, path, &n.resource, &e.name);
+                let id = || finding_id(Self::META.id, path, &n.resource, &e.name);
                 if let (Some((other, _)), false) = (foreign, own) {
                     let other = &m.envs[*other].name;
                     out.push(
@@ -119,7 +119,7 @@ impl Rule for Naming {
                             ))
                             .environment(e.name.as_str())
                             .environment(other.as_str())
-                            .id(id)
+                            .id(id())
                             .build(),
                     );
                     continue;
@@ -151,7 +151,7 @@ impl Rule for Naming {
                     FindingBuilder::new(Self::META.id, Severity::Warning, loc(path, n.region))
                         .message(message)
                         .environment(e.name.as_str())
-                        .id(id)
+                        .id(id())
                         .build(),
                 );
             }

@@ -86,9 +86,46 @@ fn cross_env_reference_fires_on_a_prod_host_and_lock_table() {
             (
                 "R04.shared-backend".into(),
                 "infra/dev/backend.tf".into(),
-                3
+                5
             ),
         ]
+    );
+}
+
+#[test]
+fn a_dependency_into_prod_fires_and_people_and_provider_labels_stay_quiet() {
+    let got = findings(&[
+        (
+            "live/dev/app/terragrunt.hcl",
+            "dependency \"vpc\" {\n  config_path = \"../../prod/vpc\"\n  mock_outputs = { vpc_id = \"vpc-0\" }\n}\ndependency \"db\" {\n  config_path = \"../db\"\n}\ninputs = {\n  slack_channel = \"platform_prod_alerts\"\n  team_name = \"payments-production-support\"\n  support_email = \"research-and-production@acme.io\"\n  oidc_issuer = \"https://uksouth.oic.prod-aks.azure.com/tenant/\"\n  product = \"pre-sentence-service\"\n}\n",
+        ),
+        ("live/prod/vpc/terragrunt.hcl", "inputs = {\n  cidr = \"10.2.0.0/16\"\n}\n"),
+        ("live/staging/vpc/terragrunt.hcl", "inputs = {\n  cidr = \"10.3.0.0/16\"\n}\n"),
+    ]);
+    assert_eq!(
+        got,
+        one("R04.cross-env-reference", "live/dev/app/terragrunt.hcl", 2)
+    );
+}
+
+#[test]
+fn one_state_object_in_a_bucket_every_environment_shares_is_a_collision() {
+    let backend = |key: &str| {
+        format!("terraform {{\n  backend \"s3\" {{\n    bucket = \"acme-terraform-state\"\n    key = \"{key}\"\n  }}\n}}\n")
+    };
+    let (dev, staging, prod) = (
+        backend("dev/app.tfstate"),
+        backend("app.tfstate"),
+        backend("app.tfstate"),
+    );
+    let got = findings(&[
+        ("envs/dev/app/backend.tf", &dev),
+        ("envs/staging/app/backend.tf", &staging),
+        ("envs/prod/app/backend.tf", &prod),
+    ]);
+    assert_eq!(
+        got,
+        one("R04.shared-backend", "envs/staging/app/backend.tf", 3)
     );
 }
 

@@ -105,7 +105,9 @@ pub(crate) fn process_file(
                 ),
             });
         }
-        hints = extraction.hints;
+        if content_may_name_env(path) {
+            hints = extraction.hints;
+        }
     }
 
     // Every file is scanned as text too: comments and values a parser does not
@@ -248,16 +250,31 @@ fn occurrence(
     }
 }
 
+/// Whether the environments a file's content names may be its own: not in a
+/// test or fixture (`tests/`, `testdata/`, `alerts_test.yaml`), which
+/// describes environments, and not in a reusable Terraform module (a `.tf`
+/// under `modules/`), whose `variable "env" { default = "dev" }` is a default
+/// for its callers.
+fn content_may_name_env(path: &str) -> bool {
+    if envguard_model::is_test_path(path) {
+        return false;
+    }
+    let lower = path.to_ascii_lowercase();
+    let module_tf = lower.ends_with(".tf") && lower.rsplit('/').skip(1).any(|d| d == "modules");
+    !module_tf
+}
+
 /// A file with no environment in its path takes the one its content names
 /// (a Kubernetes namespace, a Terraform `environment = "prod"`), when every
-/// hint that resolves agrees.
+/// hint that resolves agrees. Conventional names that are ordinary words
+/// (`live`, `local`, `test`, …) count only when `envguard.toml` declares them.
 fn env_from_hints(
     hints: &[envguard_model::EnvHint],
     inventory: &Inventory,
 ) -> Option<EnvAttribution> {
     let mut found: Option<(String, envguard_model::Tier, &envguard_model::EnvHint)> = None;
     for h in hints {
-        let Some((name, tier)) = inventory.resolve_name(&h.name) else {
+        let Some((name, tier)) = inventory.resolve_content_name(&h.name) else {
             continue;
         };
         match &found {
@@ -339,6 +356,99 @@ mod tests {
                     rules: None
                 },
             ]
+        );
+    }
+
+    /// The environment `process_file` gives a file whose path names none.
+    fn env_of(path: &str, text: &str, inventory: &Inventory) -> Option<String> {
+        let fp = envguard_detect::Fingerprinter::with_key(b"process-tests");
+        let out = process_file(
+            path,
+            text.as_bytes(),
+            inventory.attribute(path),
+            inventory,
+            Detector::builtin(),
+            &fp,
+            false,
+        );
+        out.facts.env.map(|e| e.name)
+    }
+
+    #[test]
+    fn module_arguments_do_not_attribute_a_file() {
+        let inv = Inventory::default();
+        let text =
+            "module \"app\" {\n  source      = \"./app\"\n  environment = \"production\"\n}\n";
+        assert_eq!(env_of("stacks/app/main.tf", text, &inv), None);
+        let text = "resource \"x\" \"y\" {\n  environment = \"production\"\n}\n";
+        assert_eq!(env_of("stacks/app/main.tf", text, &inv), None);
+        let text = "locals {\n  environment = \"production\"\n}\n";
+        assert_eq!(
+            env_of("stacks/app/main.tf", text, &inv).as_deref(),
+            Some("prod")
+        );
+    }
+
+    #[test]
+    fn weak_names_in_content_need_a_declaration() {
+        let text = "variable \"environment\" {\n  default = \"live\"\n}\n";
+        assert_eq!(
+            env_of("stacks/app/main.tf", text, &Inventory::default()),
+            None
+        );
+        let ns = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: test\n";
+        assert_eq!(env_of("k8s/app/cm.yaml", ns, &Inventory::default()), None);
+        let inv = Inventory::parse("[environments.prod]\ntier = \"prod\"\naliases = [\"live\"]\n")
+            .unwrap();
+        assert_eq!(
+            env_of("stacks/app/main.tf", text, &inv).as_deref(),
+            Some("prod")
+        );
+        let text = "variable \"environment\" {\n  default = \"production\"\n}\n";
+        assert_eq!(
+            env_of("stacks/app/main.tf", text, &Inventory::default()).as_deref(),
+            Some("prod")
+        );
+    }
+
+    #[test]
+    fn test_fixtures_are_not_attributed_by_content() {
+        let inv = Inventory::default();
+        let ns = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: production\n";
+        assert_eq!(env_of("k8s/app/cm.yaml", ns, &inv).as_deref(), Some("prod"));
+        assert_eq!(env_of("tests/k8s/cm.yaml", ns, &inv), None);
+        assert_eq!(env_of("pkg/testdata/cm.yaml", ns, &inv), None);
+        assert_eq!(env_of("k8s/app/cm_test.yaml", ns, &inv), None);
+        let promtool = "rule_files:\n  - alerts.yaml\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - alertname: Down\n        exp_alerts:\n          - exp_labels:\n              environment: production\n";
+        assert_eq!(
+            env_of("monitoring/alerts.test-cases.yml", promtool, &inv),
+            None
+        );
+        assert_eq!(env_of("monitoring/alert-tests.yml", promtool, &inv), None);
+        // A path that names the test environment keeps it.
+        assert_eq!(
+            env_of("envs/test/cm.yaml", ns, &inv).as_deref(),
+            Some("test")
+        );
+    }
+
+    #[test]
+    fn reusable_modules_are_not_attributed_by_content() {
+        let inv = Inventory::default();
+        let text = "variable \"env\" {\n  default = \"dev\"\n}\n";
+        assert_eq!(env_of("modules/vpc/variables.tf", text, &inv), None);
+        assert_eq!(
+            env_of("infra/modules/net/vpc/variables.tf", text, &inv),
+            None
+        );
+        assert_eq!(
+            env_of("stacks/vpc/variables.tf", text, &inv).as_deref(),
+            Some("dev")
+        );
+        // Path attribution stays as it is.
+        assert_eq!(
+            env_of("envs/prod/modules/vpc/variables.tf", text, &inv).as_deref(),
+            Some("prod")
         );
     }
 

@@ -11,8 +11,22 @@
 //! any literal inside it.
 //!
 //! Hints: an attribute or object key named `environment`/`env`/`stage` with a
-//! short string (`tags.Environment = "staging"`), and the `default` of a
-//! `variable "environment"` block.
+//! short string, only where it sets the file's own environment:
+//!
+//! - anywhere in `locals` (`locals.environment`, an `env.hcl`'s
+//!   `locals.stage`, `locals.common_tags.Environment`);
+//! - a top-level attribute (a tfvars' `environment = "prod"`) and anywhere in
+//!   Terragrunt's top-level `inputs`;
+//! - the `default` of a `variable "environment"` (`"env"`, `"stage"`) block;
+//! - in a tag map (`tags`, `tags_all`, `labels`, `*_tags`, `*_labels`): a
+//!   resource's, a data source's, a provider's `default_tags { tags = … }`, a
+//!   tfvars' `tags = { … }`, the `default` of a `variable "tags"`.
+//!
+//! Never from a `module` block's arguments (inputs to a module, not this
+//! file's environment), `output`s, Terragrunt `dependency` mocks,
+//! `remote_state`, `generate`, `terraform` blocks, nor from a resource's own
+//! attributes outside its tags (`environment = "prod"` of a resource is a
+//! setting of that resource).
 //!
 //! `hcl-edit` stops at the first error without a result (and refuses nesting
 //! deeper than 64), so a broken file yields one issue and no facts.
@@ -69,7 +83,7 @@ pub(crate) fn extract_with_body(text: &str) -> (Extraction, Option<Body>) {
     });
     let body = match parsed {
         Ok(body) => {
-            w.body(&body, "", 0);
+            w.body(&body, "", 0, Hints::Root);
             Some(body)
         }
         Err(e) => {
@@ -81,6 +95,74 @@ pub(crate) fn extract_with_body(text: &str) -> (Extraction, Option<Body>) {
     (w.sink.finish(), body)
 }
 
+/// Where a key named for an environment is a hint of the file's own
+/// environment (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hints {
+    /// The file's top-level body.
+    Root,
+    /// Every key below (`locals`, `inputs`).
+    All,
+    /// The keys of this tag map, and of tag maps below.
+    TagMap,
+    /// Only the keys of tag maps below (a resource, a provider).
+    Tags,
+    /// A `variable "tags"` block: its `default` is a tag map.
+    TagVariable,
+    /// Nowhere below (a `module` block, an `output`).
+    None,
+}
+
+impl Hints {
+    /// Whether a key `segment` holding a literal here is a hint.
+    fn at(self, segment: &str) -> bool {
+        matches!(self, Hints::Root | Hints::All | Hints::TagMap) && is_env_segment(segment)
+    }
+
+    /// The scope inside the value (object, block) of the key `segment`.
+    fn below(self, segment: &str) -> Hints {
+        match self {
+            Hints::None => Hints::None,
+            Hints::All => Hints::All,
+            Hints::Root if segment == "inputs" => Hints::All,
+            Hints::TagVariable if segment == "default" => Hints::TagMap,
+            Hints::Root | Hints::TagMap | Hints::Tags | Hints::TagVariable => {
+                if is_tag_map(segment) {
+                    Hints::TagMap
+                } else {
+                    Hints::Tags
+                }
+            }
+        }
+    }
+
+    /// The scope inside a top-level block.
+    fn top_block(ident: &str, labels: &[hcl_edit::structure::BlockLabel]) -> Hints {
+        match ident {
+            "locals" => Hints::All,
+            "variable" if labels.len() == 1 && is_tag_map(labels[0].as_str()) => Hints::TagVariable,
+            "module" | "output" | "dependency" | "dependencies" | "generate" | "remote_state"
+            | "terraform" | "include" | "moved" | "import" | "removed" | "check" => Hints::None,
+            _ => Hints::Tags,
+        }
+    }
+}
+
+/// A key that holds tags or labels (`tags`, `tags_all`, `default_tags`,
+/// `common_tags`, `labels`, `default_labels`).
+fn is_tag_map(segment: &str) -> bool {
+    let ends_with = |suffix: &str| {
+        segment.len() >= suffix.len()
+            && segment.as_bytes()[segment.len() - suffix.len()..]
+                .eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    ["tags", "tags_all", "labels"]
+        .iter()
+        .any(|w| segment.eq_ignore_ascii_case(w))
+        || ends_with("_tags")
+        || ends_with("_labels")
+}
+
 struct Walker<'a> {
     text: &'a str,
     lines: LineMap<'a>,
@@ -88,28 +170,36 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn body(&mut self, body: &Body, path: &str, depth: usize) {
+    fn body(&mut self, body: &Body, path: &str, depth: usize, hints: Hints) {
         if depth > MAX_DEPTH {
             return;
         }
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
-                    let key = join(path, attr.key.as_str());
-                    self.expr(&attr.value, &key, depth + 1);
+                    let name = attr.key.as_str();
+                    let key = join(path, name);
+                    let hint = hints.at(name);
+                    self.expr(&attr.value, &key, depth + 1, hints.below(name), hint);
                 }
                 Structure::Block(block) => {
-                    let mut key = join(path, block.ident.as_str());
+                    let ident = block.ident.as_str();
+                    let mut key = join(path, ident);
                     for label in &block.labels {
                         key = join(&key, label.as_str());
                     }
-                    if block.ident.as_str() == "variable"
-                        && block.labels.len() == 1
-                        && block.labels.iter().all(|l| is_env_segment(l.as_str()))
-                    {
-                        self.variable_default_hint(&block.body, &key);
-                    }
-                    self.body(&block.body, &key, depth + 1);
+                    let inner = if hints == Hints::Root {
+                        if ident == "variable"
+                            && block.labels.len() == 1
+                            && block.labels.iter().all(|l| is_env_segment(l.as_str()))
+                        {
+                            self.variable_default_hint(&block.body, &key);
+                        }
+                        Hints::top_block(ident, &block.labels)
+                    } else {
+                        hints.below(ident)
+                    };
+                    self.body(&block.body, &key, depth + 1, inner);
                 }
             }
         }
@@ -127,7 +217,8 @@ impl Walker<'_> {
         }
     }
 
-    fn expr(&mut self, expr: &Expression, path: &str, depth: usize) {
+    /// `hints`: the scope inside this value; `hint`: a literal here is a hint.
+    fn expr(&mut self, expr: &Expression, path: &str, depth: usize, hints: Hints, hint: bool) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -139,18 +230,30 @@ impl Walker<'_> {
                         ObjectKey::Expression(Expression::String(s)) => s.as_str().to_owned(),
                         ObjectKey::Expression(_) => continue,
                     };
-                    self.expr(value.expr(), &join(path, &segment), depth + 1);
+                    let key_hint = hints.at(&segment);
+                    self.expr(
+                        value.expr(),
+                        &join(path, &segment),
+                        depth + 1,
+                        hints.below(&segment),
+                        key_hint,
+                    );
                 }
             }
             Expression::Array(array) => {
                 for (i, value) in array.iter().enumerate() {
-                    self.expr(value, &join(path, &i.to_string()), depth + 1);
+                    let segment = i.to_string();
+                    let below = hints.below(&segment);
+                    self.expr(value, &join(path, &segment), depth + 1, below, false);
                 }
             }
-            Expression::Parenthesis(p) => self.expr(p.inner(), path, depth + 1),
+            Expression::Parenthesis(p) => self.expr(p.inner(), path, depth + 1, hints, hint),
             _ => {
                 if let Some((value, region)) = self.literal(expr) {
-                    self.sink.fact(path.to_owned(), value, region);
+                    if hint && is_hint_value(&value) {
+                        self.sink.hint(value.clone(), path.to_owned(), region);
+                    }
+                    self.sink.fact_only(path.to_owned(), value, region);
                 }
             }
         }

@@ -107,6 +107,31 @@ impl Sink {
         self.fact_with(key, value, region, ValueOrigin::Plain);
     }
 
+    /// A plain fact that is never a hint, whatever its key (a Terraform
+    /// module argument `environment = "prod"`): for extractors that decide
+    /// hints themselves.
+    pub(crate) fn fact_only(&mut self, key: String, value: String, region: Region) {
+        let name_start = key.rfind('.').map_or(0, |i| i + 1);
+        self.out.facts.push(Fact {
+            key,
+            name_start,
+            value,
+            region,
+            origin: ValueOrigin::Plain,
+        });
+    }
+
+    /// How many hints were collected so far (see [`Sink::truncate_hints`]).
+    pub(crate) fn hint_count(&self) -> usize {
+        self.out.hints.len()
+    }
+
+    /// Drops the hints collected after the first `len` (those of a document
+    /// that describes environments rather than being one: a test).
+    pub(crate) fn truncate_hints(&mut self, len: usize) {
+        self.out.hints.truncate(len);
+    }
+
     pub(crate) fn fact_with(
         &mut self,
         key: String,

@@ -132,6 +132,17 @@ fn parse<'a>(text: &'a str, sink: &mut Sink, keep: Option<&'a mut Vec<Tree>>) {
     b.flush(sink);
 }
 
+/// A Prometheus rule unit test (`promtool test rules`): a document whose
+/// top-level mapping has `rule_files` and `tests`. The environments its
+/// series and expected alerts name are test data.
+fn is_prometheus_rule_test(tree: &Tree) -> bool {
+    let Some(Node::Map(entries)) = tree.roots.first().and_then(|r| tree.nodes.get(*r)) else {
+        return false;
+    };
+    let has = |k: &str| entries.iter().any(|e| e.key == k);
+    has("rule_files") && has("tests")
+}
+
 impl<'a> Builder<'a> {
     /// 1-based (line, column) of a parser position, clamped to the text.
     fn point(&self, m: &Marker) -> (u32, u32) {
@@ -146,7 +157,12 @@ impl<'a> Builder<'a> {
                 keep.push(std::mem::take(&mut self.tree));
             }
         } else {
+            let hints = sink.hint_count();
             tree::walk(&self.tree, sink);
+            if is_prometheus_rule_test(&self.tree) {
+                // Its `exp_labels: {env: prod}` are expectations, not its environment.
+                sink.truncate_hints(hints);
+            }
         }
         self.tree.nodes.clear();
         self.tree.roots.clear();

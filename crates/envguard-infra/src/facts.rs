@@ -140,6 +140,12 @@ pub(crate) fn classify_leaf(
         });
         return;
     }
+    // People and chat: a Slack channel, a team, a contact or on-call rota is named
+    // for the people behind it (`hmpps_dev` is the developers' channel), never an
+    // environment's infrastructure.
+    if is_people_key(name) {
+        return;
+    }
     // A credential's value is never a marker (and must never be printed).
     if [
         "password",
@@ -178,6 +184,30 @@ pub(crate) fn classify_leaf(
             resource: resource.map(str::to_owned),
         });
     });
+}
+
+/// Keys whose values name people, teams or chat channels.
+fn is_people_key(name: &str) -> bool {
+    crate::with_lower(name, |k| {
+        [
+            "slack",
+            "channel",
+            "team",
+            "contact",
+            "maintainer",
+            "author",
+            "oncall",
+            "on_call",
+            "pagerduty",
+            "opsgenie",
+            "escalation",
+            "reviewer",
+            "approver",
+            "assignee",
+        ]
+        .iter()
+        .any(|w| k.contains(w))
+    })
 }
 
 #[cfg(test)]
@@ -221,6 +251,14 @@ mod tests {
             .iter()
             .any(|t| t.kind == TokenKind::Account && t.def));
         assert_eq!(f.tags.len(), 2);
+        // People and chat channels are named for people, not infrastructure.
+        let people = from_facts(&[
+            fact("slack_channel", "hmpps_dev", 1),
+            fact("team_name", "laa-ccms-staging-api-admin", 2),
+            fact("peer_owner_id", "203980964141", 3),
+        ]);
+        assert_eq!(people.tokens.len(), 1, "{:?}", people.tokens);
+        assert_eq!(people.tokens[0].kind, TokenKind::Account);
         assert_eq!(f.net_rules.len(), 2);
         assert_eq!(f.networks.len(), 1);
     }

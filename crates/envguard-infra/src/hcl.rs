@@ -92,8 +92,9 @@ pub fn mirror(text: &str, body: &Body) -> HclBody {
     m.body(body, "", 0)
 }
 
-/// Blocks no reader of the mirror looks into: Terragrunt `dependency` blocks
-/// and their `mock_outputs` (plan-time placeholders), `generate` (files written
+/// Blocks no reader of the mirror looks into: Terragrunt `dependencies`
+/// blocks and a `dependency`'s `mock_outputs` (plan-time placeholders; only its
+/// `config_path` is kept), `generate` (files written
 /// at run time), outputs, refactoring blocks, `check` assertions and
 /// `terraform { required_providers … }` (only its `backend` is read). Leaving
 /// them out keeps every HCL file's mirror small until its directory is evaluated.
@@ -101,25 +102,20 @@ fn skipped_block(ident: &str, parent: &str) -> bool {
     match parent {
         "" => matches!(
             ident,
-            "dependency"
-                | "dependencies"
-                | "generate"
-                | "output"
-                | "moved"
-                | "import"
-                | "removed"
-                | "check"
+            "dependencies" | "generate" | "output" | "moved" | "import" | "removed" | "check"
         ),
         "terraform" => ident != "backend" && ident != "cloud",
-        // A variable's `validation` blocks are checks, not values.
-        "variable" => true,
+        // A variable's `validation` blocks are checks, not values; a Terragrunt
+        // dependency's `mock_outputs` are plan-time placeholders.
+        "variable" | "dependency" => true,
         _ => false,
     }
 }
 
 /// Attributes that are prose or type constraints, never read as values.
 fn skipped_attr(key: &str, parent: &str) -> bool {
-    key == "description"
+    (parent == "dependency" && key != "config_path")
+        || key == "description"
         || (parent == "variable" && matches!(key, "type" | "sensitive" | "nullable" | "ephemeral"))
 }
 

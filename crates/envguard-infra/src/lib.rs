@@ -52,6 +52,8 @@ pub struct Backend {
     pub key: Option<String>,
     pub lock_table: Option<String>,
     pub region: Region,
+    /// Where the lock table is written, when that is known.
+    pub lock_region: Option<Region>,
     /// The file it was included from (a Terragrunt root), when not this one.
     pub via: Option<String>,
 }

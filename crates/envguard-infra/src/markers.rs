@@ -251,6 +251,28 @@ impl MarkerIndex {
             }
         }
 
+        // A network every environment declares (a shared-services VPC, a
+        // transit hub) belongs to none of them: with three or more environments.
+        let env_count = files
+            .iter()
+            .map(|(_, e, _)| *e)
+            .collect::<BTreeSet<_>>()
+            .len();
+        if env_count >= 3 {
+            let mut per_net: HashMap<(bool, u128, u8), BTreeSet<usize>> = HashMap::default();
+            for (c, (e, _, _)) in &nets {
+                per_net
+                    .entry((c.v6, c.start, c.prefix))
+                    .or_default()
+                    .insert(*e);
+            }
+            nets.retain(|(c, _)| {
+                per_net
+                    .get(&(c.v6, c.start, c.prefix))
+                    .is_none_or(|s| s.len() < env_count)
+            });
+        }
+
         let mut idx = MarkerIndex {
             envs,
             labels,
@@ -294,9 +316,15 @@ impl MarkerIndex {
                     }
                 }
             }
+            // A marker defined in exactly one environment (its provider account,
+            // its bucket, its lock table) is that environment's, however many
+            // environments copied it: a copy-paste spread everywhere is still one.
             idx.shared_inferred = seen
                 .into_iter()
-                .filter(|(_, s)| s.len() == with_files.len())
+                .filter(|(k, s)| {
+                    s.len() == with_files.len()
+                        && def_envs.get(k.as_ref()).is_none_or(|d| d.len() != 1)
+                })
                 .map(|(k, _)| k.into_owned())
                 .collect();
         }
@@ -375,30 +403,52 @@ impl MarkerIndex {
     pub fn labels_of(&self, text: &str, kind: TokenKind) -> Vec<(usize, String)> {
         let lower = lower(text);
         let mut lower: &str = &lower;
-        // The last DNS label is a TLD (`.dev`), never an environment.
-        if crate::tokens::is_host(lower) {
-            if let Some(at) = lower.rfind('.') {
+        let host = crate::tokens::is_host(lower);
+        if host {
+            // A cloud provider's own domain: only the first label is named by
+            // the repository's owner (`acme-prod-data.s3.amazonaws.com`); the rest
+            // is the provider's (`uksouth.oic.prod-aks.azure.com` is Azure's prod).
+            if is_provider_domain(lower) {
+                lower = lower.split('.').next().unwrap_or("");
+            } else if let Some(at) = lower.rfind('.') {
+                // The last DNS label is a TLD (`.dev`), never an environment.
                 lower = &lower[..at];
             }
         }
+        let bytes = lower.as_bytes();
         let mut out: Vec<(usize, String)> = Vec::new();
         let mut prev = "";
-        for s in lower
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|s| !s.is_empty())
-        {
+        let mut start = 0;
+        while start < bytes.len() {
+            if !bytes[start].is_ascii_alphanumeric() {
+                start += 1;
+                continue;
+            }
+            let mut end = start;
+            while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
+                end += 1;
+            }
+            let s = &lower[start..end];
+            // A whole DNS label: bounded by dots (or the ends), not a piece of
+            // `replatform-test-app`.
+            let whole_label = host
+                && (start == 0 || bytes[start - 1] == b'.')
+                && (end == bytes.len() || bytes[end] == b'.');
+            start = end;
             let p = std::mem::replace(&mut prev, s);
-            // `non-prod`, `pre-prod`, `not-prod`: not production.
-            if matches!(p, "non" | "not" | "no" | "pre") {
-                if p == "pre" {
-                    if let Some(e) = self.labels.get("preprod") {
-                        out.push((*e, format!("pre-{s}")));
-                    }
+            // `non-prod`, `not-prod`: not production; `pre-prod`: pre-production.
+            // `pre-sentence` is a product, not an environment.
+            if matches!(p, "non" | "not" | "no") {
+                continue;
+            }
+            if p == "pre" && matches!(s, "prod" | "production") {
+                if let Some(e) = self.labels.get("preprod") {
+                    out.push((*e, format!("pre-{s}")));
                 }
                 continue;
             }
             let hit = self.labels.get(s).or_else(|| {
-                if kind == TokenKind::Host {
+                if kind == TokenKind::Host && whole_label {
                     self.weak_labels.get(s)
                 } else {
                     None
@@ -485,6 +535,51 @@ impl MarkerIndex {
             .map(|(c, (e, p, r))| (*e, format_cidr(c), p.clone(), *r))
             .collect()
     }
+}
+
+/// Domains run by a cloud or SaaS provider, where env-like labels past the
+/// first one are the provider's own environments.
+fn is_provider_domain(host: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "amazonaws.com",
+        "amazonaws.com.cn",
+        "aws.dev",
+        "azure.com",
+        "azure.net",
+        "windows.net",
+        "azurewebsites.net",
+        "azurecr.io",
+        "azmk8s.io",
+        "azureedge.net",
+        "microsoft.com",
+        "microsoftonline.com",
+        "googleapis.com",
+        "gserviceaccount.com",
+        "appspot.com",
+        "run.app",
+        "cloudfunctions.net",
+        "gcr.io",
+        "pkg.dev",
+        "github.com",
+        "githubusercontent.com",
+        "gitlab.com",
+        "docker.io",
+        "docker.com",
+        "cloudflare.com",
+        "datadoghq.com",
+        "datadoghq.eu",
+        "sentry.io",
+        "okta.com",
+        "auth0.com",
+        "herokuapp.com",
+        "salesforce.com",
+        "slack.com",
+    ];
+    SUFFIXES.iter().any(|s| {
+        host.len() > s.len()
+            && host.ends_with(s)
+            && host.as_bytes()[host.len() - s.len() - 1] == b'.'
+    })
 }
 
 /// A token long and specific enough to identify something.
@@ -574,6 +669,22 @@ mod tests {
             .collect()
     }
 
+    /// dev, test (weak: its name is `test`), prod.
+    fn test_envs() -> Vec<EnvRef> {
+        ["dev", "test", "prod"]
+            .iter()
+            .map(|n| EnvRef {
+                name: (*n).into(),
+                tier: match *n {
+                    "dev" => Tier::Dev,
+                    "test" => Tier::Test,
+                    _ => Tier::Prod,
+                },
+                declared: false,
+            })
+            .collect()
+    }
+
     fn tok(text: &str, kind: TokenKind, def: bool) -> Token {
         Token {
             kind,
@@ -634,5 +745,59 @@ mod tests {
         assert!(idx.labels_of("acmegraph.dev", TokenKind::Name).is_empty());
         assert!(idx.labels_of("https-proxy.dev", TokenKind::Host).is_empty());
         assert!(!idx.labels_of("api.dev.acme.io", TokenKind::Host).is_empty());
+        // `pre-` makes preprod only of `prod`; a product named `pre-sentence` is none.
+        assert!(idx
+            .labels_of("pre-sentence-service", TokenKind::Name)
+            .is_empty());
+        // A provider's own domain: only the first label is the owner's.
+        assert!(idx
+            .labels_of("uksouth.oic.prod-aks.azure.com", TokenKind::Host)
+            .is_empty());
+        assert_eq!(
+            idx.labels_of("acme-prod-data.s3.amazonaws.com", TokenKind::Host),
+            vec![(2, "prod".to_owned())]
+        );
+    }
+
+    #[test]
+    fn weak_words_count_only_as_whole_dns_labels() {
+        let files: [(&str, usize, &InfraFacts); 0] = [];
+        let idx = MarkerIndex::build(&inv(), test_envs(), &files);
+        assert!(!idx
+            .labels_of("api.test.acme.io", TokenKind::Host)
+            .is_empty());
+        assert!(idx
+            .labels_of("replatform-test-app.eks.acme.io", TokenKind::Host)
+            .is_empty());
+    }
+
+    #[test]
+    fn a_marker_defined_in_one_environment_is_never_inferred_shared() {
+        // Prod defines its account; a copy-paste put it in every other
+        // environment too. That is three references, not a shared account.
+        let prod = InfraFacts {
+            tokens: vec![tok("203980964141", TokenKind::Account, true)],
+            ..Default::default()
+        };
+        let other = InfraFacts {
+            tokens: vec![tok("203980964141", TokenKind::Account, false)],
+            ..Default::default()
+        };
+        let files = [
+            ("envs/dev/main.tf", 0usize, &other),
+            ("envs/staging/main.tf", 1, &other),
+            ("envs/prod/main.tf", 2, &prod),
+        ];
+        let idx = MarkerIndex::build(&inv(), envs(), &files);
+        assert!(!idx.is_shared("203980964141"));
+        assert_eq!(idx.references(0, &other).len(), 1);
+        // Named by all three and defined by none: shared by design.
+        let files = [
+            ("envs/dev/main.tf", 0usize, &other),
+            ("envs/staging/main.tf", 1, &other),
+            ("envs/prod/main.tf", 2, &other),
+        ];
+        let idx = MarkerIndex::build(&inv(), envs(), &files);
+        assert!(idx.is_shared("203980964141"));
     }
 }

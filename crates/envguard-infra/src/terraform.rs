@@ -269,9 +269,41 @@ impl Reader<'_, '_> {
                     self.value(&v, name, d.region, None);
                 }
             }
-            // Plan-time placeholders and generated files say nothing about this environment.
-            "dependency" | "dependencies" | "generate" | "output" | "moved" | "import"
-            | "check" => {}
+            // A Terragrunt dependency reads another stack's outputs: the stack's
+            // folder is a marker of the environment it lives in
+            // (`../../../prod/us-east-1/vpc` from a dev stack). Its `mock_outputs`
+            // are plan-time placeholders and say nothing.
+            "dependency" => {
+                let Some(a) = b.body.attr("config_path") else {
+                    return;
+                };
+                let ws = self.ev.workspace();
+                let Some(p) = self.ev.eval(&a.value, scope).as_str().map(str::to_owned) else {
+                    return;
+                };
+                let dir = ws.files[self.file as usize].dir();
+                let target = if p.starts_with('/') {
+                    return;
+                } else {
+                    crate::eval::normalize(&format!("{dir}/{p}"))
+                };
+                if target.is_empty() {
+                    return;
+                }
+                self.facts.tokens.push(Token {
+                    kind: TokenKind::Name,
+                    text: target,
+                    key: format!(
+                        "dependency.{}.config_path",
+                        b.labels.first().map(String::as_str).unwrap_or("")
+                    ),
+                    region: a.region,
+                    def: false,
+                    resource: None,
+                });
+            }
+            // Generated files say nothing about this environment.
+            "dependencies" | "generate" | "output" | "moved" | "import" | "check" => {}
             _ => {}
         }
     }
@@ -358,12 +390,20 @@ impl Reader<'_, '_> {
                 });
             }
         }
+        let lock_region = lock.as_ref().map(|_| {
+            if cfg.get("dynamodb_table").is_some() {
+                region_of("dynamodb_table")
+            } else {
+                region_of("lock_table")
+            }
+        });
         self.facts.backends.push(Backend {
             kind: kind.to_owned(),
             bucket,
             key,
             lock_table: lock,
             region: at,
+            lock_region,
             via,
         });
     }
@@ -446,7 +486,8 @@ impl Reader<'_, '_> {
                         | "address_prefixes"
                 )
             {
-                self.cidrs(&v, a.region, |me, cidr, region| {
+                // A network written in the directory's tfvars is defined there.
+                self.cidrs(&v, a.region, true, |me, cidr, region| {
                     me.facts.networks.push(Network {
                         cidr,
                         key: format!("{addr}.{key}"),
@@ -461,7 +502,7 @@ impl Reader<'_, '_> {
                     "destination_cidr_block" | "dest_range" | "address_prefix"
                 )
             {
-                self.cidrs(&v, a.region, |me, cidr, region| {
+                self.cidrs(&v, a.region, false, |me, cidr, region| {
                     me.facts.routes.push(Route {
                         resource: addr.clone(),
                         cidr,
@@ -663,14 +704,20 @@ impl Reader<'_, '_> {
         }
     }
 
+    /// CIDR leaves of a value; `skip_elsewhere`: leave out those whose literal
+    /// another file of the directory reports itself.
     fn cidrs(
         &mut self,
         v: &Val,
         attr_region: Region,
+        skip_elsewhere: bool,
         mut f: impl FnMut(&mut Self, String, Region),
     ) {
         let mut out = Vec::new();
         for_each_leaf(v, "", &mut |_, s, o| {
+            if skip_elsewhere && self.reported_elsewhere(o) {
+                return;
+            }
             if Cidr::parse(s).is_some() {
                 out.push((s.to_owned(), self.at(o, attr_region)));
             }
@@ -859,6 +906,21 @@ resource "aws_vpc" "main" {
     }
 
     #[test]
+    fn a_dependency_on_another_environments_stack_is_a_reference() {
+        let out = run(&[(
+            "live/staging/app/terragrunt.hcl",
+            "dependency \"vpc\" {\n  config_path = \"../../prod/vpc\"\n  mock_outputs = { vpc_id = \"vpc-1\" }\n}\ndependency \"db\" {\n  config_path = \"../db\"\n}\n",
+        )]);
+        let f = &out[0].1;
+        let paths: Vec<(&str, u32)> = f
+            .tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.region.start_line))
+            .collect();
+        assert_eq!(paths, vec![("live/prod/vpc", 2), ("live/staging/db", 6)]);
+    }
+
+    #[test]
     fn mock_outputs_and_conditionals_say_nothing() {
         let out = run(&[(
             "live/staging/app/terragrunt.hcl",
@@ -872,6 +934,12 @@ inputs = {
 }
 "#,
         )]);
-        assert!(out.is_empty(), "{out:?}");
+        // Only the dependency's own folder (this environment's) is a marker;
+        // the mock host and the conditional's "production" say nothing.
+        let texts: Vec<&str> = out
+            .iter()
+            .flat_map(|(_, f)| f.tokens.iter().map(|t| t.text.as_str()))
+            .collect();
+        assert_eq!(texts, vec!["live/staging/vpc"], "{out:?}");
     }
 }

@@ -161,6 +161,17 @@ fn one(v: &str, at: usize, f: &mut impl FnMut(TokenKind, &str, usize)) {
     if !is_identifier(v) {
         return;
     }
+    // `someone@domain`: an e-mail address or a cloud principal
+    // (`serviceAccount:ci@acme-dev.iam.gserviceaccount.com`). The part before
+    // the `@` is a person or a role, never an environment's identity; the domain
+    // is a host (a GCP project in a service account's domain is one).
+    if let Some(i) = v.rfind('@') {
+        let domain = &v[i + 1..];
+        if is_host(domain) {
+            f(TokenKind::Host, domain, at + i + 1);
+        }
+        return;
+    }
     // `host:port`, `alias/name`.
     let (head, _) = v.split_once(':').unwrap_or((v, ""));
     if is_host(head) {
@@ -284,57 +295,62 @@ pub fn is_host(s: &str) -> bool {
         return false;
     }
     // File names are not hosts: `config.yaml`, `main.tf`.
-    if matches!(
-        last.to_ascii_lowercase().as_str(),
-        "yaml"
-            | "yml"
-            | "json"
-            | "tf"
-            | "hcl"
-            | "tfvars"
-            | "txt"
-            | "md"
-            | "py"
-            | "js"
-            | "ts"
-            | "go"
-            | "rs"
-            | "sh"
-            | "sql"
-            | "csv"
-            | "env"
-            | "pem"
-            | "key"
-            | "crt"
-            | "zip"
-            | "gz"
-            | "tgz"
-            | "jar"
-            | "war"
-            | "html"
-            | "xml"
-            | "properties"
-            | "conf"
-            | "cfg"
-            | "ini"
-            | "log"
-            | "lock"
-            | "tfstate"
-            | "tpl"
-            | "j2"
-            | "rb"
-            | "java"
-            | "kt"
-            | "cs"
-            | "php"
-    ) {
+    if crate::with_lower(last, |last| {
+        matches!(
+            last,
+            "yaml"
+                | "yml"
+                | "json"
+                | "tf"
+                | "hcl"
+                | "tfvars"
+                | "txt"
+                | "md"
+                | "py"
+                | "js"
+                | "ts"
+                | "go"
+                | "rs"
+                | "sh"
+                | "sql"
+                | "csv"
+                | "env"
+                | "pem"
+                | "key"
+                | "crt"
+                | "zip"
+                | "gz"
+                | "tgz"
+                | "jar"
+                | "war"
+                | "html"
+                | "xml"
+                | "properties"
+                | "conf"
+                | "cfg"
+                | "ini"
+                | "log"
+                | "lock"
+                | "tfstate"
+                | "tpl"
+                | "j2"
+                | "rb"
+                | "java"
+                | "kt"
+                | "cs"
+                | "php"
+        )
+    }) {
         return false;
     }
+    // Host names hold letters, digits and `-`; `_` only opens a service label
+    // (`_dmarc`, `_sip._tcp`). `publisher_production.public.editions` is a table.
     labels.all(|l| {
         !l.is_empty()
             && l.len() <= 63
             && l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_alphanumeric() || b == b'-' || (b == b'_' && i == 0))
     })
 }
 
@@ -388,6 +404,25 @@ mod tests {
             all("s3://acme-prod-logs/app/"),
             vec![(TokenKind::Name, "acme-prod-logs".into())]
         );
+    }
+
+    #[test]
+    fn emails_count_by_domain_and_tables_are_not_hosts() {
+        // A person's address says nothing of an environment; its domain is a host.
+        assert_eq!(
+            all("research-and-development@justice.gov.uk"),
+            vec![(TokenKind::Host, "justice.gov.uk".into())]
+        );
+        assert_eq!(
+            all("serviceAccount:ci@acme-feedback-dev.iam.gserviceaccount.com"),
+            vec![(
+                TokenKind::Host,
+                "acme-feedback-dev.iam.gserviceaccount.com".into()
+            )]
+        );
+        // `schema_name.table`: underscores are not in host names.
+        assert!(!is_host("publisher_production.public.editions"));
+        assert!(is_host("_dmarc.acme.io"));
     }
 
     #[test]

@@ -10,7 +10,8 @@ use crate::tier::Tier;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InferredEnv {
     /// Canonical name: `dev`, `local`, `test`, `qa`, `uat`, `staging`, `preprod`,
-    /// `integration`, `sandbox`, `prod`.
+    /// `integration`, `sandbox`, `prod`, or `nonprod` (a non-production folder
+    /// under an environment container, which [`canonical`] does not know).
     pub name: &'static str,
     pub tier: Tier,
     /// The path segment (folder or file name) that named it.
@@ -42,6 +43,37 @@ fn is_weak_dir_alias(a: &str) -> bool {
     matches!(
         a,
         "test" | "tests" | "testing" | "local" | "live" | "int" | "integration" | "sandbox"
+    )
+}
+
+/// Conventional names that are also ordinary words (a `live` Terragrunt tree,
+/// a `local` variable, `stage = "test"` of a pipeline): content that names
+/// one of them attributes a file only when `envguard.toml` declares it.
+pub(crate) fn is_weak_name(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "live"
+            | "local"
+            | "test"
+            | "testing"
+            | "stage"
+            | "integration"
+            | "int"
+            | "sandbox"
+            | "develop"
+    )
+}
+
+/// "Not production" written as one folder name (`nonprod`, `non-prod`,
+/// `nonproduction`): a tier of its own in some trees (`envs/nonproduction/`
+/// of terraform-example-foundation), a component shared by several
+/// non-production environments in others (`variants/non-prod/`). It is never
+/// prod, and is an environment (`nonprod`, test tier) only directly under a
+/// folder that holds environments.
+fn is_nonprod_name(a: &str) -> bool {
+    matches!(
+        a,
+        "nonprod" | "non-prod" | "non_prod" | "nonproduction" | "non-production" | "non_production"
     )
 }
 
@@ -124,21 +156,36 @@ pub fn infer_environment(path: &str) -> Option<InferredEnv> {
     if dirs.iter().any(|d| is_docs_dir(d) || is_fixture_dir(d)) {
         return None;
     }
+    // A non-production folder (`envs/nonprod/`) names the environment unless
+    // a folder inside it names a more precise one (`envs/non-prod/qa/`).
+    let mut nonprod: Option<usize> = None;
     for (i, dir) in dirs.iter().enumerate() {
         let lower = dir.to_ascii_lowercase();
+        let parent_is_container =
+            i > 0 && (is_env_container(dirs[i - 1]) || nonprod == Some(i - 1));
+        if is_nonprod_name(&lower) {
+            if parent_is_container && nonprod.is_none() {
+                nonprod = Some(i);
+            }
+            continue;
+        }
         let Some((name, tier)) = canonical(&lower) else {
             continue;
         };
-        if is_weak_dir_alias(&lower) {
-            let parent_is_container = i > 0 && is_env_container(dirs[i - 1]);
-            if !parent_is_container {
-                continue;
-            }
+        if is_weak_dir_alias(&lower) && !parent_is_container {
+            continue;
         }
         return Some(InferredEnv {
             name,
             tier,
             evidence: (*dir).to_owned(),
+        });
+    }
+    if let Some(i) = nonprod {
+        return Some(InferredEnv {
+            name: "nonprod",
+            tier: Tier::Test,
+            evidence: dirs[i].to_owned(),
         });
     }
     // CI definitions (`.github/workflows/test.yml`) and Terraform modules
@@ -183,8 +230,9 @@ fn is_fixture_dir(d: &str) -> bool {
 }
 
 /// A path that holds tests or test fixtures (`tests/`, `testdata/`,
-/// `*_test.go`, `*.spec.ts`): secrets there are usually fakes, so rules may
-/// report them at a lower severity.
+/// `*_test.go`, `*.spec.ts`, `alerts_test.yaml`, `rules_tests.yml`): secrets
+/// there are usually fakes, so rules may report them at a lower severity, and
+/// the environments their content names are not theirs.
 pub fn is_test_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let segments: Vec<&str> = lower.split('/').collect();
@@ -194,6 +242,9 @@ pub fn is_test_path(path: &str) -> bool {
     dirs.iter()
         .any(|d| is_fixture_dir(d) || matches!(*d, "test" | "tests" | "spec" | "specs" | "e2e"))
         || file.ends_with("_test.go")
+        || file
+            .rsplit_once('.')
+            .is_some_and(|(stem, _)| stem.ends_with("_test") || stem.ends_with("_tests"))
         || file.contains(".test.")
         || file.contains(".spec.")
         || file.starts_with("test_")
@@ -247,11 +298,26 @@ fn infer_from_file_name(file: &str) -> Option<InferredEnv> {
                 | "params"
         )
     });
+    let is_prod_word = |t: &str| matches!(t, "prod" | "production" | "prd");
+    let mut skip_next = false;
     for (i, token) in tokens.iter().enumerate() {
-        if *token == "env" {
+        if std::mem::take(&mut skip_next) || *token == "env" {
             continue;
         }
-        let Some((name, tier)) = canonical(token) else {
+        // `pre-prod`, `pre_production`: the preprod alias; `non-prod`,
+        // `non-production`: not prod, and no environment in a file name.
+        let next_is_prod = tokens.get(i + 1).is_some_and(|t| is_prod_word(t));
+        if *token == "non" && next_is_prod {
+            skip_next = true;
+            continue;
+        }
+        let alias = if *token == "pre" && next_is_prod {
+            skip_next = true;
+            "preprod"
+        } else {
+            token
+        };
+        let Some((name, tier)) = canonical(alias) else {
             continue;
         };
         // `live` in a file name is too ambiguous (`liveness.yaml` aside, `live-reload.json`).
@@ -345,6 +411,74 @@ mod tests {
             Some("test")
         );
         assert_eq!(env(".env.local"), Some("local"));
+    }
+
+    #[test]
+    fn pre_prod_and_non_prod_file_names() {
+        // `pre-prod` is the preprod alias, written in two tokens.
+        assert_eq!(env("pre-prod.yml"), Some("preprod"));
+        assert_eq!(env("config/pre-production.yaml"), Some("preprod"));
+        assert_eq!(env("values-pre_prod.yaml"), Some("preprod"));
+        assert_eq!(env("preprod.yml"), Some("preprod"));
+        assert_eq!(env("preproduction.json"), Some("preprod"));
+        // "Not production" in a file name is no environment, and never prod.
+        assert_eq!(env("non-prod.yml"), None);
+        assert_eq!(env("nonprod.yml"), None);
+        assert_eq!(env("non-production.yaml"), None);
+        assert_eq!(env("nonproduction.yaml"), None);
+        assert_eq!(env("values-non-prod.yaml"), None);
+        assert_eq!(env(".env.non-prod"), None);
+        assert_eq!(env("non-prod-staging.yml"), Some("staging"));
+        let pre = infer_environment("pre-prod.yml").unwrap();
+        assert_eq!(pre.tier, Tier::Test);
+    }
+
+    #[test]
+    fn nonprod_folders_count_only_under_an_environment_container() {
+        // terraform-example-foundation: three tiers under `envs/`.
+        let e = infer_environment("envs/nonproduction/main.tf").unwrap();
+        assert_eq!((e.name, e.tier), ("nonprod", Tier::Test));
+        assert_eq!(e.evidence, "nonproduction");
+        assert_eq!(env("envs/development/main.tf"), Some("dev"));
+        assert_eq!(env("envs/production/main.tf"), Some("prod"));
+        assert_eq!(env("environments/non-prod/values.yaml"), Some("nonprod"));
+        assert_eq!(env("infra/nonprod/backend.tf"), Some("nonprod"));
+        // A folder inside names a more precise environment.
+        assert_eq!(env("envs/non-prod/qa/app.yaml"), Some("qa"));
+        assert_eq!(env("envs/non-prod/test/app.yaml"), Some("test"));
+        // gitops-environment-promotion: a component shared by qa and staging.
+        assert_eq!(env("variants/non-prod/kustomization.yaml"), None);
+        assert_eq!(env("variants/non-prod/settings.yml"), None);
+        assert_eq!(env("variants/nonproduction/app.yaml"), None);
+        assert_eq!(
+            env("non-prod/us-east-1/qa/mysql/terragrunt.hcl"),
+            Some("qa")
+        );
+    }
+
+    #[test]
+    fn test_file_names_are_test_paths() {
+        assert!(is_test_path("monitoring/alerts_test.yaml"));
+        assert!(is_test_path("prometheus/rules_tests.yml"));
+        assert!(is_test_path("pkg/conn_test.go"));
+        assert!(!is_test_path("charts/values-test.yaml"));
+        assert!(!is_test_path("config/latest.yaml"));
+        assert!(!is_test_path("config/contest.yaml"));
+        // The test environment is still the test environment.
+        assert_eq!(env("envs/test/app.env"), Some("test"));
+        assert_eq!(env("envs/test/alerts_test.yaml"), Some("test"));
+    }
+
+    #[test]
+    fn weak_names() {
+        for w in [
+            "live", "LOCAL", "test", "stage", "develop", "int", "sandbox",
+        ] {
+            assert!(is_weak_name(w), "{w}");
+        }
+        for s in ["prod", "production", "staging", "dev", "qa", "preprod"] {
+            assert!(!is_weak_name(s), "{s}");
+        }
     }
 
     #[test]

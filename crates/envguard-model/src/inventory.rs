@@ -3,7 +3,7 @@
 //! Parsed strictly (unknown keys are rejected with their line, as cargo-deny and
 //! zizmor do), then validated into [`Inventory`], whose globs are compiled once.
 
-use crate::infer::{canonical, infer_environment};
+use crate::infer::{canonical, infer_environment, is_weak_name};
 use crate::span::LineIndex;
 use crate::tier::Tier;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -303,10 +303,15 @@ impl Inventory {
         let evidence = format!("name \"{}\"", inferred.evidence);
         let evidence_lower = inferred.evidence.to_ascii_lowercase();
         for env in &self.environments {
+            // An alias written inside the evidence (`values-prod-eu.yaml` for an
+            // alias `prod-eu`) tells apart environments of the inferred one's
+            // tier; it never moves a file to another tier (`pre-prod.yml` is not
+            // prod because `prod` is an alias of prod).
             let hit = env.name.eq_ignore_ascii_case(inferred.name)
                 || env.aliases.iter().any(|a| {
                     a.eq_ignore_ascii_case(inferred.name)
-                        || evidence_lower.contains(&a.to_ascii_lowercase())
+                        || (env.tier == inferred.tier
+                            && evidence_lower.contains(&a.to_ascii_lowercase()))
                 })
                 || canonical(&env.name).is_some_and(|(c, _)| c == inferred.name);
             if hit {
@@ -338,6 +343,19 @@ impl Inventory {
             return Some((env.name.clone(), env.tier));
         }
         Some((canon.to_owned(), tier))
+    }
+
+    /// [`Inventory::resolve_name`] for a name read in a file's content (a
+    /// Terraform `environment = "…"`, a namespace): a conventional name that
+    /// is also an ordinary word (`live`, `local`, `test`, `stage`,
+    /// `integration`, `sandbox`, `int`, `testing`, `develop`) resolves only when
+    /// `envguard.toml` declares it, as an environment's name or alias.
+    pub fn resolve_content_name(&self, name: &str) -> Option<(String, Tier)> {
+        let name = name.trim();
+        if is_weak_name(name) && self.environment(name).is_none() {
+            return None;
+        }
+        self.resolve_name(name)
     }
 
     /// The tier of a named environment (declared, or a conventional name).
@@ -488,6 +506,76 @@ mod tests {
         assert_eq!((a.name.as_str(), a.tier), ("qa", Tier::Test));
         assert!(inv.is_excluded("examples/a/b.env"));
         assert!(inv.attribute("src/main.rs").is_none());
+    }
+
+    #[test]
+    fn weak_names_in_content_resolve_only_when_declared() {
+        let inv = Inventory::default();
+        for weak in [
+            "live",
+            "local",
+            "test",
+            "stage",
+            "Integration",
+            "sandbox",
+            "int",
+        ] {
+            assert_eq!(inv.resolve_content_name(weak), None, "{weak}");
+            assert!(inv.resolve_name(weak).is_some(), "{weak}");
+        }
+        assert_eq!(
+            inv.resolve_content_name("production"),
+            Some(("prod".to_owned(), Tier::Prod))
+        );
+        let inv = Inventory::parse(
+            "[environments.prod]\ntier = \"prod\"\naliases = [\"live\"]\n\n\
+             [environments.test]\ntier = \"test\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            inv.resolve_content_name("live"),
+            Some(("prod".to_owned(), Tier::Prod))
+        );
+        assert_eq!(
+            inv.resolve_content_name("test"),
+            Some(("test".to_owned(), Tier::Test))
+        );
+        assert_eq!(inv.resolve_content_name("local"), None);
+    }
+
+    #[test]
+    fn pre_prod_and_non_prod_names_are_not_prod() {
+        let inv = Inventory::default();
+        let preprod = inv.resolve_name("preprod").unwrap();
+        for p in ["pre-prod.yml", "pre-production.yaml", "preprod.yml"] {
+            let a = inv.attribute(p).unwrap();
+            assert_eq!((a.name.clone(), a.tier), preprod, "{p}");
+        }
+        for p in [
+            "non-prod.yml",
+            "nonprod.yml",
+            "non-production.yaml",
+            "variants/non-prod/a.yaml",
+        ] {
+            assert!(inv.attribute(p).is_none(), "{p}");
+        }
+        let a = inv.attribute("envs/nonproduction/main.tf").unwrap();
+        assert_eq!((a.name.as_str(), a.tier), ("nonprod", Tier::Test));
+        // A declared prod whose aliases appear inside the name does not take them.
+        let inv = Inventory::parse(
+            "[environments.production]\ntier = \"prod\"\naliases = [\"prod\", \"production\"]\n\n\
+             [environments.staging]\ntier = \"test\"\naliases = [\"preprod\"]\n",
+        )
+        .unwrap();
+        let a = inv.attribute("pre-prod.yml").unwrap();
+        assert_eq!((a.name.as_str(), a.tier), ("staging", Tier::Test));
+        let a = inv.attribute("envs/nonproduction/main.tf").unwrap();
+        assert_eq!((a.name.as_str(), a.tier), ("nonprod", Tier::Test));
+        assert!(inv.attribute("config/non-prod.yml").is_none());
+        assert_eq!(
+            inv.attribute("envs/prod/a.yaml").unwrap().name,
+            "production"
+        );
     }
 
     #[test]

@@ -209,3 +209,112 @@ fn heredoc_ended_early_without_an_error_is_no_fact() {
     assert_eq!(out.errors, vec![]);
     assert_eq!(kv(&out), vec![("y", "1", r(5, 6, 5, 7))]);
 }
+
+/// Hints come from file-level settings only: never from a module block's
+/// arguments, nor from a resource's own attributes outside its tags.
+#[test]
+fn hints_only_from_file_level_settings() {
+    let text = r#"module "vpc" {
+  source      = "../modules/vpc"
+  environment = "production"
+  tags = {
+    Environment = "production"
+  }
+}
+
+resource "aws_elastic_beanstalk_environment" "app" {
+  name        = "app"
+  environment = "production"
+  stage       = "prod"
+  settings {
+    env = "prod"
+  }
+}
+
+output "env" {
+  value = { environment = "production" }
+}
+
+locals {
+  environment = "staging"
+  config = {
+    env = "staging"
+  }
+}
+"#;
+    let out = run(Hcl, text);
+    assert_eq!(out.errors, vec![]);
+    // Every literal is still a fact.
+    assert_eq!(fact(&out, "module.vpc.environment").value, "production");
+    assert_eq!(
+        fact(
+            &out,
+            "resource.aws_elastic_beanstalk_environment.app.environment"
+        )
+        .value,
+        "production"
+    );
+    assert_eq!(
+        hints(&out),
+        vec![
+            ("staging", "locals.environment", r(23, 18, 23, 25)),
+            ("staging", "locals.config.env", r(25, 12, 25, 19)),
+        ]
+    );
+}
+
+#[test]
+fn hints_from_variable_defaults_tags_and_terragrunt() {
+    let text = r#"variable "env" {
+  default = "prod"
+}
+
+variable "tags" {
+  default = {
+    Environment = "prod"
+  }
+}
+
+variable "settings" {
+  default = {
+    environment = "dev"
+  }
+}
+
+provider "aws" {
+  default_tags {
+    tags = {
+      Environment = "prod"
+    }
+  }
+}
+
+resource "google_storage_bucket" "b" {
+  labels = { env = "prod" }
+}
+"#;
+    let out = run(Hcl, text);
+    assert_eq!(out.errors, vec![]);
+    let keys: Vec<&str> = hints(&out).iter().map(|h| h.1).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "variable.env.default",
+            "variable.tags.default.Environment",
+            "provider.aws.default_tags.tags.Environment",
+            "resource.google_storage_bucket.b.labels.env",
+        ]
+    );
+
+    // An `env.hcl`'s locals, a terragrunt.hcl's inputs; not its dependency mocks.
+    let text = "locals {\n  environment = \"qa\"\n}\ndependency \"vpc\" {\n  mock_outputs = { environment = \"prod\" }\n}\ninputs = {\n  tags = { Environment = \"qa\" }\n}\n";
+    let out = run(Hcl, text);
+    let keys: Vec<(&str, &str)> = hints(&out).iter().map(|h| (h.0, h.1)).collect();
+    assert_eq!(
+        keys,
+        vec![
+            ("qa", "locals.environment"),
+            ("qa", "inputs.tags.Environment")
+        ]
+    );
+}

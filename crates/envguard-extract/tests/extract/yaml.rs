@@ -251,3 +251,30 @@ fn aliases_to_scalars_and_keys() {
         ]
     );
 }
+
+/// A Prometheus rule unit test names environments as test data: no hints.
+#[test]
+fn prometheus_rule_tests_give_no_hints() {
+    let text = "rule_files:\n  - alerts.yaml\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'up{job=\"api\", env=\"prod\"}'\n        values: '0x10'\n    alert_rule_test:\n      - alertname: Down\n        exp_alerts:\n          - exp_labels:\n              env: prod\n              namespace: production\n";
+    let out = run(Yaml, text);
+    assert_eq!(out.errors, vec![]);
+    assert_eq!(hints(&out), vec![]);
+    assert_eq!(
+        fact(
+            &out,
+            "tests.0.alert_rule_test.0.exp_alerts.0.exp_labels.env"
+        )
+        .value,
+        "prod"
+    );
+    // The same keys in a document that is not a rule test are hints.
+    let out = run(Yaml, "tests:\n  - name: a\nenv: prod\n");
+    assert_eq!(hints(&out), vec![("prod", "env", r(3, 6, 3, 10))]);
+    // Only the rule test's own document loses its hints.
+    let out = run(
+        Yaml,
+        "rule_files: [a.yaml]\ntests: []\nenv: prod\n---\nenv: staging\n",
+    );
+    let names: Vec<&str> = hints(&out).iter().map(|h| h.0).collect();
+    assert_eq!(names, vec!["staging"]);
+}

@@ -37,8 +37,15 @@ crate::declare_rule! {
     ///   `cidrs`).
     ///
     /// A lower tier reaching a higher one (staging → prod) is an error; prod
-    /// naming a non-prod marker, or two environments of one tier, a warning. The
-    /// related location shows where the marker is defined.
+    /// naming a non-prod marker, or two environments of one tier, a warning,
+    /// except when prod grants the non-prod identity access (an IAM `member`,
+    /// a policy `principals`/`identifiers`, dataset `readers`/`writers`): that
+    /// opens prod to the lower tier and is an error. The related location shows
+    /// where the marker is defined.
+    ///
+    /// A Terragrunt `dependency` whose `config_path` leads into another
+    /// environment's folder (`../../../prod/us-east-1/vpc` from a dev stack)
+    /// reads that environment's state and is a reference too.
     ///
     /// Values are resolved the way `terraform plan` would for what a static
     /// reader can know: `locals`, `var` defaults, `terraform.tfvars` and
@@ -49,14 +56,21 @@ crate::declare_rule! {
     /// module bodies (a module call is judged by its inputs), kustomize patches
     /// beyond the values each overlay file holds.
     ///
-    /// Stays quiet on: Terragrunt `dependency` blocks and their `mock_outputs`
-    /// (plan-time placeholders); conditionals that name every environment
+    /// Stays quiet on: a `dependency`'s `mock_outputs` (plan-time
+    /// placeholders); conditionals that name every environment
     /// (`var.env == "production" ? … : …` is a branch, not a reference);
     /// descriptions, module `source`s and image names; markers shared by design —
     /// `shared_markers` in `envguard.toml`, or (with three or more environments)
     /// a marker every environment names, such as a central logging account or a
-    /// security hub; files that belong to no environment (modules, READMEs);
-    /// folders that only look like environments (`integration-hub`).
+    /// security hub, unless one environment defines it (its account, its
+    /// bucket: a copy-paste spread to every environment is still a reference);
+    /// people and chat (`slack_channel`, `team_name`, contacts; an e-mail
+    /// address counts by its domain only); env-like labels inside a cloud
+    /// provider's own domains past the first label (`uksouth.oic.prod-aks.azure.com`
+    /// is Azure's prod); `pre-` before anything but `prod` (`pre-sentence-service`);
+    /// weak words such as `test` inside a hyphenated DNS label
+    /// (`replatform-test-app`); files that belong to no environment (modules,
+    /// READMEs); folders that only look like environments (`integration-hub`).
     ///
     /// ## Why it matters
     /// 000 §3 R-04: "Production databases and storage endpoints must not be
@@ -110,15 +124,24 @@ impl Rule for CrossEnvReference {
                     continue;
                 }
                 let to = &ctx.markers.envs[r.to];
-                let severity = if ef.tier < to.tier {
+                // A grant in a prod file to a non-prod identity (an IAM member,
+                // a policy principal) opens prod to that environment: lower tier
+                // reaching higher, whichever file it is written in.
+                let grant = ef.tier > to.tier && is_grant_key(&t.key);
+                let severity = if ef.tier < to.tier || grant {
                     Severity::Error
                 } else {
                     Severity::Warning
                 };
                 let (why, defined) = explain(&r.via, &to.name);
                 let message = format!(
-                    "{} references {}'s {} `{}` ({why}){}",
+                    "{} {} {}'s {} `{}` ({why}){}",
                     ef.name,
+                    if grant {
+                        "grants access to"
+                    } else {
+                        "references"
+                    },
                     to.name,
                     t.kind.as_str(),
                     t.text,
@@ -146,4 +169,26 @@ impl Rule for CrossEnvReference {
             }
         }
     }
+}
+
+/// Keys that hand out access: IAM members and bindings, policy principals,
+/// dataset readers and writers.
+fn is_grant_key(key: &str) -> bool {
+    key.split('.')
+        .filter(|seg| !seg.bytes().all(|b| b.is_ascii_digit()))
+        .any(|seg| {
+            let seg = seg.to_ascii_lowercase();
+            [
+                "member",
+                "principal",
+                "identifiers",
+                "grantee",
+                "reader",
+                "writer",
+                "viewer",
+                "editor",
+            ]
+            .iter()
+            .any(|w| seg.contains(w))
+        })
 }

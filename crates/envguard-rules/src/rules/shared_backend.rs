@@ -105,8 +105,10 @@ impl Rule for SharedBackend {
         for ef in env_files(ctx) {
             let path = &ef.file.path;
             for b in &ef.file.infra.backends {
+                // One state object written by two environments is a collision
+                // even in a bucket every environment shares by design.
                 if let (Some(bucket), Some(key)) = (&b.bucket, &b.key) {
-                    if !m.is_shared(bucket) && !labelled(bucket) {
+                    if !labelled(bucket) {
                         add(
                             "state",
                             format!("{}://{bucket}/{key}", b.kind),
@@ -125,7 +127,7 @@ impl Rule for SharedBackend {
                             format!("{t} (state bucket {bucket})"),
                             ef.name,
                             ef.tier,
-                            loc(path, b.region),
+                            loc(path, b.lock_region.unwrap_or(b.region)),
                         );
                     }
                 }

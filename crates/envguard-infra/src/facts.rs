@@ -1,10 +1,10 @@
 //! Facts of one key/value leaf, for every format.
 
 use crate::cidr::Cidr;
-use crate::tokens::{is_ignored_key, tokens, TokenKind};
+use crate::tokens::{tokens, TokenKind};
 use crate::{
-    contains_ci, ends_with_ci, is_account_key, is_allow_list_key, is_env_tag_key, is_network_key,
-    is_tag_map, InfraFacts, NetRule, Network, Ports, Tag, Token,
+    contains_ci, is_account_key, is_env_tag_key, is_tag_map, InfraFacts, NetRule, Network, Ports,
+    Tag, Token,
 };
 use envguard_model::{Fact, Region, ValueOrigin};
 
@@ -47,9 +47,37 @@ pub(crate) fn classify_leaf(
         }
         end = start - 1;
     };
+    crate::with_lower(name, |lname| {
+        classify_named(
+            out,
+            key_path,
+            name,
+            lname,
+            parents_path,
+            value,
+            region,
+            exact,
+            resource,
+        )
+    });
+}
+
+/// [`classify_leaf`] once the key's name (and its lower case) is known.
+#[allow(clippy::too_many_arguments)]
+fn classify_named(
+    out: &mut InfraFacts,
+    key_path: &str,
+    name: &str,
+    lname: &str,
+    parents_path: &str,
+    value: &str,
+    region: Region,
+    exact: bool,
+    resource: Option<&str>,
+) {
     let parents = || parents_path.split('.').filter(|p| !p.is_empty());
     let last_parent = parents().next_back();
-    if is_ignored_key(name)
+    if crate::tokens::ignored_lower(lname)
         || parents().any(|p| {
             matches!(
                 p,
@@ -94,7 +122,8 @@ pub(crate) fn classify_leaf(
     // A CIDR list inside rules (`ingress = { ssh = { cidr_blocks = [...] } }`,
     // firewall rule files) admits or sends traffic; it does not define a network.
     // Outbound rules admit nothing.
-    let (allow_key, network_key) = (is_allow_list_key(name), is_network_key(name));
+    let allow_key = crate::allow_list_lower(lname);
+    let network_key = !allow_key && crate::network_lower(lname);
     if (allow_key || network_key) && parents().any(|p| contains_ci(p, "egress")) {
         return;
     }
@@ -143,7 +172,7 @@ pub(crate) fn classify_leaf(
     // People and chat: a Slack channel, a team, a contact or on-call rota is named
     // for the people behind it (`hmpps_dev` is the developers' channel), never an
     // environment's infrastructure.
-    if is_people_key(name) {
+    if is_people_key(lname) {
         return;
     }
     // A credential's value is never a marker (and must never be printed).
@@ -160,7 +189,7 @@ pub(crate) fn classify_leaf(
         "access_key",
     ]
     .iter()
-    .any(|w| ends_with_ci(name, w))
+    .any(|w| lname.ends_with(w))
     {
         return;
     }
@@ -186,9 +215,9 @@ pub(crate) fn classify_leaf(
     });
 }
 
-/// Keys whose values name people, teams or chat channels.
-fn is_people_key(name: &str) -> bool {
-    crate::with_lower(name, |k| {
+/// Keys (in lower case) whose values name people, teams or chat channels.
+fn is_people_key(k: &str) -> bool {
+    {
         [
             "slack",
             "channel",
@@ -206,8 +235,8 @@ fn is_people_key(name: &str) -> bool {
             "assignee",
         ]
         .iter()
-        .any(|w| k.contains(w))
-    })
+        .any(|w| crate::has(k, w))
+    }
 }
 
 #[cfg(test)]

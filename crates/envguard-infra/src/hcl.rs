@@ -47,7 +47,9 @@ pub struct ObjectItem {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     Attr(String),
-    Index(Expr),
+    /// Boxed: most steps are attributes, and a step is kept for every
+    /// reference of every HCL file until its directory is evaluated.
+    Index(Box<Expr>),
 }
 
 /// `key = value` in a body.
@@ -145,6 +147,9 @@ impl Mirror<'_> {
         if depth > MAX_DEPTH {
             return out;
         }
+        // Sized once: every mirror is kept until the walk ends.
+        out.attrs.reserve_exact(body.attributes().count());
+        out.blocks.reserve_exact(body.blocks().count());
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attr) if skipped_attr(attr.key.as_str(), parent) => {}
@@ -207,7 +212,7 @@ impl Mirror<'_> {
                 Expr::Tuple(a.iter().map(|v| self.expr(v, depth + 1)).collect())
             }
             Expression::Object(o) => {
-                let mut items = Vec::new();
+                let mut items = Vec::with_capacity(o.len());
                 for (k, v) in o.iter() {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_owned(),
@@ -234,17 +239,17 @@ impl Mirror<'_> {
                 let Expression::Variable(root) = &t.expr else {
                     return Expr::Unknown;
                 };
-                let mut steps = Vec::new();
+                let mut steps = Vec::with_capacity(t.operators.len());
                 for op in &t.operators {
                     match op.value() {
                         TraversalOperator::GetAttr(i) => {
                             steps.push(Step::Attr(i.as_str().to_owned()))
                         }
                         TraversalOperator::Index(ix) => {
-                            steps.push(Step::Index(self.expr(ix, depth + 1)))
+                            steps.push(Step::Index(Box::new(self.expr(ix, depth + 1))))
                         }
                         TraversalOperator::LegacyIndex(n) => {
-                            steps.push(Step::Index(Expr::Num(n.value().to_string())))
+                            steps.push(Step::Index(Box::new(Expr::Num(n.value().to_string()))))
                         }
                         _ => return Expr::Unknown,
                     }
@@ -280,7 +285,7 @@ impl Mirror<'_> {
     }
 
     fn template(&mut self, t: &Template, depth: usize) -> Expr {
-        let mut parts = Vec::new();
+        let mut parts = Vec::with_capacity(t.len());
         let mut literal_only = true;
         for el in t.iter() {
             match el {

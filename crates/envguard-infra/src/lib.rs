@@ -255,6 +255,13 @@ pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     n.is_empty() || (h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n)))
 }
 
+/// `hay` contains `needle`: a plain window scan. Keys are a few dozen bytes,
+/// where `str::contains` spends more setting up its searcher than searching.
+pub(crate) fn has(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || (h.len() >= n.len() && h.windows(n.len()).any(|w| w == n))
+}
+
 /// Runs `f` on `s` in ASCII lower case, without allocating for short keys.
 pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
     let mut buf = [0u8; 64];
@@ -272,16 +279,12 @@ pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
     }
 }
 
-/// Keys that list networks allowed in (`allowed_cidrs`, `source_ranges`,
-/// `ingress_cidr_blocks`, `trusted_networks`).
-pub(crate) fn is_allow_list_key(key: &str) -> bool {
-    with_lower(key, allow_list_lower)
-}
-
-fn allow_list_lower(k: &str) -> bool {
+/// Keys (in lower case) that list networks allowed in (`allowed_cidrs`,
+/// `source_ranges`, `ingress_cidr_blocks`, `trusted_networks`).
+pub(crate) fn allow_list_lower(k: &str) -> bool {
     let words = || k.split(['_', '-', '.']);
     let net = words().any(|w| {
-        w.contains("cidr")
+        has(w, "cidr")
             || matches!(
                 w,
                 "ip" | "ips"
@@ -311,15 +314,13 @@ fn allow_list_lower(k: &str) -> bool {
     })
 }
 
-/// Keys that define a network of the environment (`vpc_cidr`, `cidr_block`).
-pub(crate) fn is_network_key(key: &str) -> bool {
-    with_lower(key, |k| {
-        (k.contains("cidr")
-            || k == "address_space"
-            || k == "ip_cidr_range"
-            || k.ends_with("_network_range"))
-            && !k.contains("destination")
-            && !k.contains("peer")
-            && !allow_list_lower(k)
-    })
+/// Keys (in lower case) that define a network of the environment (`vpc_cidr`,
+/// `cidr_block`), unless [`allow_list_lower`] says they admit one.
+pub(crate) fn network_lower(k: &str) -> bool {
+    (has(k, "cidr")
+        || k == "address_space"
+        || k == "ip_cidr_range"
+        || k.ends_with("_network_range"))
+        && !has(k, "destination")
+        && !has(k, "peer")
 }

@@ -41,7 +41,7 @@ pub fn is_ignored_key(name: &str) -> bool {
     crate::with_lower(name, ignored_lower)
 }
 
-fn ignored_lower(n: &str) -> bool {
+pub(crate) fn ignored_lower(n: &str) -> bool {
     matches!(
         n,
         "source"
@@ -104,7 +104,7 @@ pub fn tokens(value: &str, mut f: impl FnMut(TokenKind, &str, usize)) {
     }
     // One URL, even with a host list (`mongodb://a:27017,b:27017/db`).
     let single_url = !v.contains(char::is_whitespace)
-        && v.split_once("://").is_some_and(|(s, _)| {
+        && split_scheme(v).is_some_and(|(s, _)| {
             !s.is_empty()
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b':' | b'.' | b'-'))
@@ -116,10 +116,10 @@ pub fn tokens(value: &str, mut f: impl FnMut(TokenKind, &str, usize)) {
         let prose = v
             .split([',', ';'])
             .any(|piece| piece.trim().contains(char::is_whitespace));
-        if prose || v.contains("://") {
+        if prose || split_scheme(v).is_some() {
             // A sentence or a command line: only URLs in it count.
             for (at, word) in split_words(v) {
-                if word.contains("://") {
+                if split_scheme(word).is_some() {
                     one(word, lead + at, &mut f);
                 }
             }
@@ -131,6 +131,21 @@ pub fn tokens(value: &str, mut f: impl FnMut(TokenKind, &str, usize)) {
         return;
     }
     one(v, lead, &mut f);
+}
+
+/// `v.split_once("://")` without setting up a substring searcher for every
+/// value: a scan for `:` followed by `//`.
+fn split_scheme(v: &str) -> Option<(&str, &str)> {
+    let b = v.as_bytes();
+    let mut from = 0;
+    while let Some(p) = b[from..].iter().position(|&c| c == b':') {
+        let at = from + p;
+        if b[at + 1..].starts_with(b"//") {
+            return Some((&v[..at], &v[at + 3..]));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn split_words(v: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -146,7 +161,7 @@ fn one(v: &str, at: usize, f: &mut impl FnMut(TokenKind, &str, usize)) {
         arn(rest, at + 4, f);
         return;
     }
-    if let Some((scheme, rest)) = v.split_once("://") {
+    if let Some((scheme, rest)) = split_scheme(v) {
         url(scheme, rest, at + scheme.len() + 3, f);
         return;
     }

@@ -151,7 +151,7 @@ pub(crate) fn process_file(
         if pipeline.is_some() {
             None
         } else {
-            env_from_hints(&hints, inventory)
+            env_from_hints(path, &hints, inventory)
         }
     });
     // A token inside a secret is never a marker (and is never printed).
@@ -269,12 +269,20 @@ fn content_may_name_env(path: &str) -> bool {
 /// hint that resolves agrees. Conventional names that are ordinary words
 /// (`live`, `local`, `test`, …) count only when `envguard.toml` declares them.
 fn env_from_hints(
+    path: &str,
     hints: &[envguard_model::EnvHint],
     inventory: &Inventory,
 ) -> Option<EnvAttribution> {
     let mut found: Option<(String, envguard_model::Tier, &envguard_model::EnvHint)> = None;
     for h in hints {
-        let Some((name, tier)) = inventory.resolve_content_name(&h.name) else {
+        // A weak word (`test`, `sandbox`, `integration`) counts when the path
+        // agrees: `environment = "test"` in `namespaces/payments-test/…`.
+        let resolved = inventory.resolve_content_name(&h.name).or_else(|| {
+            path_names(path, &h.name)
+                .then(|| inventory.resolve_name(&h.name))
+                .flatten()
+        });
+        let Some((name, tier)) = resolved else {
             continue;
         };
         match &found {
@@ -283,11 +291,35 @@ fn env_from_hints(
             None => found = Some((name, tier, h)),
         }
     }
+    // A folder that names another environment (`ai-training-preprod/` with
+    // `environment = "staging"` inside) outranks the content: the two disagree,
+    // and the file is attributed to neither.
+    if let (Some((name, _, _)), Some((dirs, _))) = (&found, path.rsplit_once('/')) {
+        let other = dirs
+            .split('/')
+            .flat_map(|seg| seg.split(['-', '_', '.']))
+            .filter_map(|part| inventory.resolve_content_name(part))
+            .any(|(n, _)| n != *name);
+        if other {
+            return None;
+        }
+    }
     found.map(|(name, tier, h)| EnvAttribution {
         evidence: format!("{} \"{}\" on line {}", h.key, h.name, h.region.start_line),
         name,
         tier,
     })
+}
+
+/// True when a folder of `path` has `word` as one of its `-`/`_`/`.`-separated
+/// parts (`payments-test` has `test`). The file name itself does not count.
+fn path_names(path: &str, word: &str) -> bool {
+    let Some((dirs, _)) = path.rsplit_once('/') else {
+        return false;
+    };
+    dirs.split('/')
+        .flat_map(|seg| seg.split(['-', '_', '.']))
+        .any(|part| part.eq_ignore_ascii_case(word))
 }
 
 fn find_inline_ignores<'a>(
@@ -408,6 +440,40 @@ mod tests {
         assert_eq!(
             env_of("stacks/app/main.tf", text, &Inventory::default()).as_deref(),
             Some("prod")
+        );
+        // A weak word the path agrees with counts: the folder says `test` too.
+        let text = "variable \"environment\" {\n  default = \"test\"\n}\n";
+        assert_eq!(
+            env_of(
+                "namespaces/payments-test/main.tf",
+                text,
+                &Inventory::default()
+            )
+            .as_deref(),
+            Some("test")
+        );
+        assert_eq!(
+            env_of("namespaces/payments/test.tf", text, &Inventory::default()),
+            None
+        );
+        // A folder naming another environment outranks the content.
+        let text = "variable \"environment\" {\n  default = \"staging\"\n}\n";
+        assert_eq!(
+            env_of(
+                "namespaces/ai-training-preprod/resources/variables.tf",
+                text,
+                &Inventory::default()
+            ),
+            None
+        );
+        assert_eq!(
+            env_of(
+                "namespaces/ai-training-staging/resources/variables.tf",
+                text,
+                &Inventory::default()
+            )
+            .as_deref(),
+            Some("staging")
         );
     }
 

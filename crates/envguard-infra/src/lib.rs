@@ -161,21 +161,50 @@ impl InfraFacts {
             && self.tags.is_empty()
     }
 
-    /// Drops repeats (a local used by ten resources is one fact).
+    /// Drops repeats (a local used by ten resources is one fact), keeping the
+    /// first of each. Keys borrow from the facts: no string is copied.
     pub fn dedup(&mut self) {
-        fn d<T: Clone, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
-            let mut seen = std::collections::BTreeSet::new();
-            v.retain(|x| seen.insert(key(x)));
+        /// For each key, whether it is the first of its kind.
+        fn firsts<K: Eq + std::hash::Hash>(keys: impl ExactSizeIterator<Item = K>) -> Vec<bool> {
+            let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+                keys.len(),
+                foldhash::fast::RandomState::default(),
+            );
+            keys.map(|k| seen.insert(k)).collect()
         }
-        d(&mut self.tokens, |t| {
-            (t.region, t.text.clone(), t.kind, t.def)
-        });
-        d(&mut self.backends, |b| (b.region, b.describe()));
-        d(&mut self.net_rules, |r| (r.region, r.cidr.clone()));
-        d(&mut self.networks, |n| (n.region, n.cidr.clone()));
-        d(&mut self.routes, |r| (r.region, r.cidr.clone()));
-        d(&mut self.names, |n| (n.region, n.name.clone()));
-        d(&mut self.tags, |t| (t.region, t.value.clone()));
+        fn keep<T>(v: &mut Vec<T>, mask: &[bool]) {
+            let mut i = 0;
+            v.retain(|_| {
+                i += 1;
+                mask[i - 1]
+            });
+        }
+        let m = firsts(
+            self.tokens
+                .iter()
+                .map(|t| (t.region, t.text.as_str(), t.kind, t.def)),
+        );
+        keep(&mut self.tokens, &m);
+        let m = firsts(self.backends.iter().map(|b| {
+            (
+                b.region,
+                b.kind.as_str(),
+                b.bucket.as_deref(),
+                b.key.as_deref(),
+                b.lock_table.as_deref(),
+            )
+        }));
+        keep(&mut self.backends, &m);
+        let m = firsts(self.net_rules.iter().map(|r| (r.region, r.cidr.as_str())));
+        keep(&mut self.net_rules, &m);
+        let m = firsts(self.networks.iter().map(|n| (n.region, n.cidr.as_str())));
+        keep(&mut self.networks, &m);
+        let m = firsts(self.routes.iter().map(|r| (r.region, r.cidr.as_str())));
+        keep(&mut self.routes, &m);
+        let m = firsts(self.names.iter().map(|n| (n.region, n.name.as_str())));
+        keep(&mut self.names, &m);
+        let m = firsts(self.tags.iter().map(|t| (t.region, t.value.as_str())));
+        keep(&mut self.tags, &m);
     }
 }
 

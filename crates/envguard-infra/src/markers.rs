@@ -185,49 +185,73 @@ impl MarkerIndex {
             }
         }
 
-        // Definitions: a marker defined in exactly one environment is its own.
-        let mut def_envs: HashMap<String, BTreeSet<usize>> = HashMap::default();
-        let mut defs: Vec<Def> = Vec::new();
-        for (path, env, facts) in files {
-            for t in facts.tokens.iter().filter(|t| t.def) {
-                if !is_marker(&t.text, t.kind) {
-                    continue;
+        // Definitions (a marker defined in exactly one environment is its own)
+        // and their automaton on one thread; every distinct token of the scan,
+        // with the environments that name it, on this one.
+        let (def_envs, defs, ac, distinct) = std::thread::scope(|s| {
+            let definitions = s.spawn(|| {
+                let mut def_envs: HashMap<String, BTreeSet<usize>> = HashMap::default();
+                let mut defs: Vec<Def> = Vec::new();
+                for (path, env, facts) in files {
+                    for t in facts.tokens.iter().filter(|t| t.def) {
+                        if !is_marker(&t.text, t.kind) {
+                            continue;
+                        }
+                        let text = t.text.to_ascii_lowercase();
+                        def_envs.entry(text.clone()).or_default().insert(*env);
+                        defs.push(Def {
+                            text,
+                            env: *env,
+                            path: Some((*path).to_owned()),
+                            region: t.region,
+                        });
+                    }
                 }
-                let text = t.text.to_ascii_lowercase();
-                def_envs.entry(text.clone()).or_default().insert(*env);
-                defs.push(Def {
-                    text,
-                    env: *env,
-                    path: Some((*path).to_owned()),
-                    region: t.region,
+                for (i, e) in envs.iter().enumerate() {
+                    if let Some(env) = inv.environment(&e.name) {
+                        for m in env.hosts.iter().chain(&env.accounts) {
+                            let text = m.to_ascii_lowercase();
+                            def_envs.entry(text.clone()).or_default().insert(i);
+                            defs.push(Def {
+                                text,
+                                env: i,
+                                path: None,
+                                region: Region::line(1),
+                            });
+                        }
+                    }
+                }
+                defs.retain(|d| def_envs.get(&d.text).is_some_and(|s| s.len() == 1));
+                defs.sort_by(|a, b| {
+                    (&a.text, &a.path, a.region).cmp(&(&b.text, &b.path, b.region))
                 });
-            }
-        }
-        for (i, e) in envs.iter().enumerate() {
-            if let Some(env) = inv.environment(&e.name) {
-                for m in env.hosts.iter().chain(&env.accounts) {
-                    let text = m.to_ascii_lowercase();
-                    def_envs.entry(text.clone()).or_default().insert(i);
-                    defs.push(Def {
-                        text,
-                        env: i,
-                        path: None,
-                        region: Region::line(1),
-                    });
+                defs.dedup_by(|a, b| a.text == b.text);
+                let ac = if defs.is_empty() {
+                    None
+                } else {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(defs.iter().map(|d| d.text.as_str()))
+                        .ok()
+                };
+                (def_envs, defs, ac)
+            });
+            let mut distinct: [HashMap<&str, Vec<usize>>; 5] = Default::default();
+            for (_, env, facts) in files {
+                for t in &facts.tokens {
+                    let envs = distinct[kind_slot(t.kind)]
+                        .entry(t.text.as_str())
+                        .or_default();
+                    if !envs.contains(env) {
+                        envs.push(*env);
+                    }
                 }
             }
-        }
-        defs.retain(|d| def_envs.get(&d.text).is_some_and(|s| s.len() == 1));
-        defs.sort_by(|a, b| (&a.text, &a.path, a.region).cmp(&(&b.text, &b.path, b.region)));
-        defs.dedup_by(|a, b| a.text == b.text);
-        let ac = if defs.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(defs.iter().map(|d| d.text.as_str()))
-                .ok()
-        };
+            let (def_envs, defs, ac) = definitions
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (def_envs, defs, ac, distinct)
+        });
 
         let mut nets: Vec<(Cidr, NetOwner)> = Vec::new();
         for (i, e) in envs.iter().enumerate() {
@@ -289,19 +313,6 @@ impl MarkerIndex {
             memo: Default::default(),
         };
 
-        // Every distinct token once: which environments mention it (for the
-        // inferred shared markers) and, below, who owns it.
-        let mut distinct: [HashMap<&str, Vec<usize>>; 5] = Default::default();
-        for (_, env, facts) in files {
-            for t in &facts.tokens {
-                let envs = distinct[kind_slot(t.kind)]
-                    .entry(t.text.as_str())
-                    .or_default();
-                if !envs.contains(env) {
-                    envs.push(*env);
-                }
-            }
-        }
         // A marker every environment mentions (central logging, a security hub,
         // a shared registry) is shared by design (with three or more environments;
         // with two, "every other environment" is just the one being reached).

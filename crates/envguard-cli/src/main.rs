@@ -13,6 +13,14 @@ mod cmd_rules;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+// A check makes millions of small, short-lived allocations on every core (facts,
+// tokens, HCL trees). mimalloc's per-thread pages and its use of large OS pages
+// cut the allocator's instructions and the page faults (8,000+ per check of a
+// 5,000-file tree with glibc, ~350 with mimalloc): `check` is 15-20 % faster,
+// for a higher peak RSS (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// envguard keeps dev, test/staging and production apart, and proves it.
 ///
 /// It reads a repository the way an auditor would: which files belong to which

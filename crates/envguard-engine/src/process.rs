@@ -57,7 +57,10 @@ pub(crate) fn process_file(
     let mut fact_lines: Vec<(u32, u32)> = Vec::new();
     let mut lines: Option<LineIndex<'_>> = None;
 
-    let mut infra = envguard_infra::InfraFacts::default();
+    // The facts of a structured file other than HCL, read for the R04/NAM
+    // rules once the file's environment is known (a file of no environment
+    // gives the rules nothing).
+    let mut infra_source: Vec<envguard_model::Fact> = Vec::new();
     let mut hcl = None;
     if let Some(format) = envguard_extract::detect_format(path) {
         parsed = true;
@@ -72,11 +75,7 @@ pub(crate) fn process_file(
                 });
             extraction
         } else {
-            let extraction = envguard_extract::extract(format, bytes);
-            if infra_wanted {
-                infra = envguard_infra::from_facts(&extraction.facts);
-            }
-            extraction
+            envguard_extract::extract(format, bytes)
         };
         for fact in &extraction.facts {
             fact_lines.push((fact.region.start_line, fact.region.end_line));
@@ -107,6 +106,9 @@ pub(crate) fn process_file(
         }
         if content_may_name_env(path) {
             hints = extraction.hints;
+        }
+        if infra_wanted && format != Format::Hcl {
+            infra_source = extraction.facts;
         }
     }
 
@@ -154,6 +156,12 @@ pub(crate) fn process_file(
             env_from_hints(path, &hints, inventory)
         }
     });
+    let mut infra = if env.is_some() && !infra_source.is_empty() {
+        envguard_infra::from_facts(&infra_source)
+    } else {
+        envguard_infra::InfraFacts::default()
+    };
+    drop(infra_source);
     // A token inside a secret is never a marker (and is never printed).
     infra.tokens.retain(|t| {
         !secrets.iter().any(|s| {

@@ -299,7 +299,9 @@ impl Assembly {
             expired_waivers: &expired,
             markers: &markers,
         };
+        let t = std::time::Instant::now();
         let mut findings = run_rules(&rules, &ctx, opts.threads);
+        phase("rules", t);
         Suppressor {
             inline: &self.inline,
             waivers: opts.waivers,

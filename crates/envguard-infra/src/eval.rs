@@ -15,7 +15,10 @@
 
 use crate::hcl::{Attr, Expr, HclBody, Step};
 use envguard_model::Region;
-use std::collections::HashMap;
+/// Lookups of locals, variables and paths run for every reference of every
+/// file; their keys come from the scanned files' own names, never chosen to
+/// collide by anyone but the repository's authors.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt::Write as _;
 
 /// Where a literal string is written: file (index into the workspace) and region.
@@ -123,8 +126,8 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(mut files: Vec<HclFile>) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut by_path = HashMap::new();
-        let mut by_dir: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_path = HashMap::default();
+        let mut by_dir: HashMap<String, Vec<u32>> = HashMap::default();
         for (i, f) in files.iter().enumerate() {
             by_path.insert(f.path.clone(), i as u32);
             by_dir.entry(f.dir().to_owned()).or_default().push(i as u32);
@@ -170,8 +173,10 @@ const MAX_DEPTH: u32 = 48;
 /// Evaluates expressions over a workspace, memoising locals and variables.
 pub struct Evaluator<'w> {
     ws: &'w Workspace,
-    locals: HashMap<(Scope, String), Val>,
-    vars: HashMap<(String, String), Val>,
+    /// Per scope, then per name: a hit looks up by `&str`, with no key to build.
+    locals: HashMap<Scope, HashMap<String, Val>>,
+    /// Per directory, then per name.
+    vars: HashMap<&'w str, HashMap<String, Val>>,
     configs: HashMap<(u32, u32), Val>,
     active: Vec<(Scope, String)>,
     depth: u32,
@@ -181,9 +186,9 @@ impl<'w> Evaluator<'w> {
     pub fn new(ws: &'w Workspace) -> Self {
         Evaluator {
             ws,
-            locals: HashMap::new(),
-            vars: HashMap::new(),
-            configs: HashMap::new(),
+            locals: HashMap::default(),
+            vars: HashMap::default(),
+            configs: HashMap::default(),
             active: Vec::new(),
             depth: 0,
         }
@@ -246,25 +251,36 @@ impl<'w> Evaluator<'w> {
                 }
             }
             Expr::Ref(root, steps) => {
-                let base = match root.as_str() {
-                    "local" => match steps.first() {
-                        Some(Step::Attr(name)) => {
+                // A memoised value is walked in place and only the part the
+                // reference names is copied (`local.env_vars.locals.environment`
+                // must not copy a whole Terragrunt config).
+                match (root.as_str(), steps.first()) {
+                    ("local", Some(Step::Attr(name))) => {
+                        let rest = &steps[1..];
+                        if rest.is_empty()
+                            || !self
+                                .locals
+                                .get(&scope)
+                                .is_some_and(|m| m.contains_key(name.as_str()))
+                        {
                             let v = self.local(scope, name);
-                            return self.walk(v, &steps[1..], scope);
+                            return self.walk(v, rest, scope);
                         }
-                        _ => Val::Unknown,
-                    },
-                    "var" => match steps.first() {
-                        Some(Step::Attr(name)) => {
-                            let v = self.var(scope.file, name);
-                            return self.walk(v, &steps[1..], scope);
-                        }
-                        _ => Val::Unknown,
-                    },
-                    "include" => self.includes(scope),
+                        let idx = self.indices(rest, scope);
+                        self.locals
+                            .get(&scope)
+                            .and_then(|m| m.get(name.as_str()))
+                            .and_then(|v| pick(v, rest, &idx))
+                            .cloned()
+                            .unwrap_or(Val::Unknown)
+                    }
+                    ("var", Some(Step::Attr(name))) => {
+                        let v = self.var(scope.file, name);
+                        self.walk(v, &steps[1..], scope)
+                    }
+                    ("include", _) => self.include_ref(scope, steps),
                     _ => Val::Unknown,
-                };
-                self.walk(base, steps, scope)
+                }
             }
             Expr::Call(name, args) => self.call(name, args, scope),
         }
@@ -293,13 +309,13 @@ impl<'w> Evaluator<'w> {
 
     /// `local.NAME` in a scope.
     pub fn local(&mut self, scope: Scope, name: &str) -> Val {
-        let key = (scope, name.to_owned());
-        if let Some(v) = self.locals.get(&key) {
+        if let Some(v) = self.locals.get(&scope).and_then(|m| m.get(name)) {
             return v.clone();
         }
-        if self.active.contains(&key) {
+        if self.active.iter().any(|(s, n)| *s == scope && n == name) {
             return Val::Unknown;
         }
+        let key = (scope, name.to_owned());
         let ws = self.ws;
         let Some(file) = ws.files.get(scope.file as usize) else {
             return Val::Unknown;
@@ -328,7 +344,10 @@ impl<'w> Evaluator<'w> {
             }
             None => Val::Unknown,
         };
-        self.locals.insert(key, v.clone());
+        self.locals
+            .entry(scope)
+            .or_default()
+            .insert(key.1, v.clone());
         v
     }
 
@@ -338,13 +357,16 @@ impl<'w> Evaluator<'w> {
         let Some(f) = ws.files.get(file as usize) else {
             return Val::Unknown;
         };
-        let dir = f.dir().to_owned();
-        let key = (dir.clone(), name.to_owned());
-        if let Some(v) = self.vars.get(&key) {
+        let dir: &'w str = f.dir();
+        if let Some(v) = self.vars.get(dir).and_then(|m| m.get(name)) {
             return v.clone();
         }
-        self.vars.insert(key.clone(), Val::Unknown);
-        let files = ws.dir_files(&dir);
+        // Unknown while it is worked out: a variable whose default names itself.
+        self.vars
+            .entry(dir)
+            .or_default()
+            .insert(name.to_owned(), Val::Unknown);
+        let files = ws.dir_files(dir);
         let mut v = Val::Unknown;
         // tfvars beat defaults; `*.auto.tfvars` are read after `terraform.tfvars`.
         let mut tfvars: Vec<u32> = files
@@ -377,44 +399,77 @@ impl<'w> Evaluator<'w> {
                 }
             }
         }
-        self.vars.insert(key, v.clone());
+        self.vars
+            .entry(dir)
+            .or_default()
+            .insert(name.to_owned(), v.clone());
         v
     }
 
-    /// `include` as an object: each named include (and the bare `include`
-    /// block's `locals`/`inputs` at the top level) as `{locals, inputs}`.
-    fn includes(&mut self, scope: Scope) -> Val {
+    /// `include.NAME.locals.x` (a named include) or `include.locals.x` (the
+    /// bare `include` block): the included file's `{locals, inputs}`, walked in
+    /// its memo.
+    fn include_ref(&mut self, scope: Scope, steps: &[Step]) -> Val {
         let ws = self.ws;
         let Some(file) = ws.files.get(scope.file as usize) else {
             return Val::Unknown;
         };
-        let mut items = Vec::new();
-        for b in file.body.blocks("include") {
-            let Some(path) = b.body.attr("path") else {
-                continue;
-            };
-            let target = self.eval(&path.value, scope);
-            let Some(target) = target.as_str().and_then(|p| ws.index(p)) else {
-                continue;
-            };
-            let cfg = self.config(target, scope.context);
-            match b.labels.first() {
-                Some(name) => items.push((name.clone(), cfg)),
-                None => {
-                    if let Val::Map(m) = cfg {
-                        items.extend(m);
-                    }
-                }
-            }
-        }
-        Val::Map(items)
+        let first = match steps.first() {
+            Some(Step::Attr(n)) => n.as_str(),
+            _ => return Val::Unknown,
+        };
+        let named = file
+            .body
+            .blocks("include")
+            .find(|b| b.labels.first().map(String::as_str) == Some(first));
+        let (block, rest) = match named {
+            Some(b) => (b, &steps[1..]),
+            None => match file.body.blocks("include").find(|b| b.labels.is_empty()) {
+                Some(b) => (b, steps),
+                None => return Val::Unknown,
+            },
+        };
+        let Some(path) = block.body.attr("path") else {
+            return Val::Unknown;
+        };
+        let target = self.eval(&path.value, scope);
+        let Some(target) = target.as_str().and_then(|p| ws.index(p)) else {
+            return Val::Unknown;
+        };
+        self.ensure_config(target, scope.context);
+        let idx = self.indices(rest, scope);
+        self.configs
+            .get(&(target, scope.context))
+            .and_then(|v| pick(v, rest, &idx))
+            .cloned()
+            .unwrap_or(Val::Unknown)
+    }
+
+    /// The values of a reference's index steps, worked out before its memo is
+    /// borrowed (`None` for attribute steps).
+    fn indices(&mut self, steps: &[Step], scope: Scope) -> Vec<Option<Val>> {
+        steps
+            .iter()
+            .map(|s| match s {
+                Step::Index(ix) => Some(self.eval(ix, scope)),
+                Step::Attr(_) => None,
+            })
+            .collect()
     }
 
     /// A Terragrunt file read as `{locals = {...}, inputs = {...}}`, evaluated
     /// for `context`.
     pub fn config(&mut self, target: u32, context: u32) -> Val {
-        if let Some(v) = self.configs.get(&(target, context)) {
-            return v.clone();
+        self.ensure_config(target, context);
+        self.configs
+            .get(&(target, context))
+            .cloned()
+            .unwrap_or(Val::Unknown)
+    }
+
+    fn ensure_config(&mut self, target: u32, context: u32) {
+        if self.configs.contains_key(&(target, context)) {
+            return;
         }
         self.configs.insert((target, context), Val::Unknown);
         let ws = self.ws;
@@ -440,8 +495,7 @@ impl<'w> Evaluator<'w> {
             ("locals".to_owned(), Val::Map(locals)),
             ("inputs".to_owned(), inputs),
         ]);
-        self.configs.insert((target, context), v.clone());
-        v
+        self.configs.insert((target, context), v);
     }
 
     fn call(&mut self, name: &str, args: &[Expr], scope: Scope) -> Val {
@@ -611,6 +665,28 @@ impl<'w> Evaluator<'w> {
             _ => Val::Unknown,
         }
     }
+}
+
+/// The part of `v` that `steps` name (`idx`: the index steps' values).
+fn pick<'v>(mut v: &'v Val, steps: &[Step], idx: &[Option<Val>]) -> Option<&'v Val> {
+    for (s, i) in steps.iter().zip(idx) {
+        v = match (s, i) {
+            (Step::Attr(a), _) => v.get(a)?,
+            (Step::Index(_), Some(Val::Num(n))) => match v {
+                Val::List(items) => items.get(n.parse::<usize>().ok()?)?,
+                _ => return None,
+            },
+            (Step::Index(_), Some(Val::Str(k, _))) => match v {
+                Val::Map(_) => v.get(k)?,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if !v.is_known() {
+            break;
+        }
+    }
+    Some(v)
 }
 
 fn find_local<'a>(body: &'a HclBody, name: &str) -> Option<&'a Attr> {

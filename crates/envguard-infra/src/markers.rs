@@ -190,50 +190,72 @@ impl MarkerIndex {
         // with the environments that name it, on this one.
         let (def_envs, defs, ac, distinct) = std::thread::scope(|s| {
             let definitions = s.spawn(|| {
-                let mut def_envs: HashMap<String, BTreeSet<usize>> = HashMap::default();
-                let mut defs: Vec<Def> = Vec::new();
-                for (path, env, facts) in files {
-                    for t in facts.tokens.iter().filter(|t| t.def) {
-                        if !is_marker(&t.text, t.kind) {
-                            continue;
-                        }
-                        let text = t.text.to_ascii_lowercase();
-                        def_envs.entry(text.clone()).or_default().insert(*env);
-                        defs.push(Def {
-                            text,
-                            env: *env,
-                            path: Some((*path).to_owned()),
-                            region: t.region,
-                        });
+                // Per marker (lower case): the environment that defines it, whether
+                // another one does too, and its first definition (by path, line).
+                struct Entry<'p> {
+                    env: usize,
+                    multi: bool,
+                    at: (Option<&'p str>, Region),
+                }
+                type Defs<'p> = HashMap<std::borrow::Cow<'p, str>, Entry<'p>>;
+                fn add<'p>(
+                    map: &mut Defs<'p>,
+                    text: std::borrow::Cow<'p, str>,
+                    env: usize,
+                    at: (Option<&'p str>, Region),
+                ) {
+                    let e = map.entry(text).or_insert(Entry {
+                        env,
+                        multi: false,
+                        at,
+                    });
+                    e.multi |= e.env != env;
+                    if at < e.at {
+                        e.at = at;
                     }
                 }
+                let mut def_envs: Defs<'_> = HashMap::default();
                 for (i, e) in envs.iter().enumerate() {
                     if let Some(env) = inv.environment(&e.name) {
                         for m in env.hosts.iter().chain(&env.accounts) {
-                            let text = m.to_ascii_lowercase();
-                            def_envs.entry(text.clone()).or_default().insert(i);
-                            defs.push(Def {
-                                text,
-                                env: i,
-                                path: None,
-                                region: Region::line(1),
-                            });
+                            add(&mut def_envs, lower(m), i, (None, Region::line(1)));
                         }
                     }
                 }
-                defs.retain(|d| def_envs.get(&d.text).is_some_and(|s| s.len() == 1));
-                defs.sort_by(|a, b| {
-                    (&a.text, &a.path, a.region).cmp(&(&b.text, &b.path, b.region))
-                });
-                defs.dedup_by(|a, b| a.text == b.text);
+                for (path, env, facts) in files {
+                    for t in facts.tokens.iter().filter(|t| t.def) {
+                        if is_marker(&t.text, t.kind) {
+                            add(&mut def_envs, lower(&t.text), *env, (Some(*path), t.region));
+                        }
+                    }
+                }
+                let mut defs: Vec<Def> = def_envs
+                    .iter()
+                    .filter(|(_, e)| !e.multi)
+                    .map(|(text, e)| Def {
+                        text: text.to_string(),
+                        env: e.env,
+                        path: e.at.0.map(str::to_owned),
+                        region: e.at.1,
+                    })
+                    .collect();
+                defs.sort_by(|a, b| a.text.cmp(&b.text));
+                // The automaton only says which definitions occur in a token:
+                // a non-contiguous NFA is built fastest and searches short
+                // tokens quickly enough.
                 let ac = if defs.is_empty() {
                     None
                 } else {
                     AhoCorasick::builder()
                         .match_kind(MatchKind::Standard)
+                        .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
                         .build(defs.iter().map(|d| d.text.as_str()))
                         .ok()
                 };
+                let def_envs: HashMap<String, bool> = def_envs
+                    .into_iter()
+                    .map(|(k, e)| (k.into_owned(), e.multi))
+                    .collect();
                 (def_envs, defs, ac)
             });
             let mut distinct: [HashMap<&str, Vec<usize>>; 5] = Default::default();
@@ -334,7 +356,7 @@ impl MarkerIndex {
                 .into_iter()
                 .filter(|(k, s)| {
                     s.len() == with_files.len()
-                        && def_envs.get(k.as_ref()).is_none_or(|d| d.len() != 1)
+                        && def_envs.get(k.as_ref()).is_none_or(|multi| *multi)
                 })
                 .map(|(k, _)| k.into_owned())
                 .collect();

@@ -48,6 +48,9 @@ pub(crate) fn process_file(
     fingerprinter: &Fingerprinter,
     infra_wanted: bool,
 ) -> FileOutcome {
+    // What a test's fixture names (an `environment: test` label in a Prometheus
+    // rule test under `rules/production/`) is test data, not configuration.
+    let infra_wanted = infra_wanted && !envguard_model::is_test_fixture(path);
     let mut secrets = Vec::new();
     let mut diagnostics = Vec::new();
     let mut hints = Vec::new();

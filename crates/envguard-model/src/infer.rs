@@ -233,6 +233,22 @@ fn is_fixture_dir(d: &str) -> bool {
 /// `*_test.go`, `*.spec.ts`, `alerts_test.yaml`, `rules_tests.yml`): secrets
 /// there are usually fakes, so rules may report them at a lower severity, and
 /// the environments their content names are not theirs.
+/// A test's own file or fixture: [`is_test_path`] without the bare `test/`
+/// and `tests/` folders, which are also where a `test` environment lives
+/// (`envs/test/`). What such a file names (hosts, tags, networks) is test data,
+/// not an environment's configuration.
+pub fn is_test_fixture(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let segments: Vec<&str> = lower.split('/').collect();
+    let Some((_, dirs)) = segments.split_last() else {
+        return false;
+    };
+    // The file name alone, read as a path of no folders.
+    dirs.iter()
+        .any(|d| is_fixture_dir(d) || matches!(*d, "spec" | "specs" | "e2e"))
+        || is_test_path(segments.last().copied().unwrap_or(""))
+}
+
 pub fn is_test_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let segments: Vec<&str> = lower.split('/').collect();
@@ -454,6 +470,18 @@ mod tests {
             env("non-prod/us-east-1/qa/mysql/terragrunt.hcl"),
             Some("qa")
         );
+    }
+
+    #[test]
+    fn test_fixtures_are_test_files_not_the_test_environment() {
+        assert!(is_test_fixture(
+            "charts/rules/production/backups_alerts_tests.yaml"
+        ));
+        assert!(is_test_fixture("pkg/testdata/prod.env"));
+        assert!(is_test_fixture("tests/unit/config.test.json"));
+        assert!(!is_test_fixture("envs/test/main.tf"));
+        assert!(!is_test_fixture("environments/tests/values.yaml"));
+        assert!(!is_test_fixture("envs/prod/main.tf"));
     }
 
     #[test]

@@ -69,8 +69,10 @@ crate::declare_rule! {
     /// provider's own domains past the first label (`uksouth.oic.prod-aks.azure.com`
     /// is Azure's prod); `pre-` before anything but `prod` (`pre-sentence-service`);
     /// weak words such as `test` inside a hyphenated DNS label
-    /// (`replatform-test-app`); files that belong to no environment (modules,
-    /// READMEs); folders that only look like environments (`integration-hub`).
+    /// (`replatform-test-app`); tests and their fixtures (`testdata/`,
+    /// `fixtures/`, `*_test.yaml`, `*.test.json`: test data, not configuration);
+    /// files that belong to no environment (modules, READMEs); folders that only
+    /// look like environments (`integration-hub`).
     ///
     /// ## Why it matters
     /// 000 §3 R-04: "Production databases and storage endpoints must not be

@@ -24,7 +24,11 @@ crate::declare_rule! {
     /// `R04.cross-env-reference` instead (it belongs to that environment and the
     /// other one reaches it). Keys built with `path_relative_to_include()` are
     /// not resolved, so a Terragrunt root that gives each stack its own key is
-    /// never reported as shared. Markers listed in `shared_markers` are skipped.
+    /// never reported as shared. Markers listed in `shared_markers` are skipped,
+    /// except for one state object (bucket and key): a state bucket every
+    /// environment uses by design still holds one state file per environment,
+    /// and two environments writing the same key is a collision. A shared lock
+    /// table is reported where the table is named.
     ///
     /// ## Why it matters
     /// 002 §2: "No shared databases, secrets, or credentials between

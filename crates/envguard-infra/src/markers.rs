@@ -687,35 +687,26 @@ mod tests {
         Inventory::parse("shared_markers = [\"logs.shared.acme.internal\"]\n").expect("inventory")
     }
 
-    fn envs() -> Vec<EnvRef> {
-        ["dev", "staging", "prod"]
+    /// Three environments of the dev, test and prod tiers, in that order.
+    fn tiers(names: [&str; 3]) -> Vec<EnvRef> {
+        names
             .iter()
-            .map(|n| EnvRef {
+            .zip([Tier::Dev, Tier::Test, Tier::Prod])
+            .map(|(n, tier)| EnvRef {
                 name: (*n).into(),
-                tier: match *n {
-                    "dev" => Tier::Dev,
-                    "staging" => Tier::Test,
-                    _ => Tier::Prod,
-                },
+                tier,
                 declared: false,
             })
             .collect()
     }
 
+    fn envs() -> Vec<EnvRef> {
+        tiers(["dev", "staging", "prod"])
+    }
+
     /// dev, test (weak: its name is `test`), prod.
     fn test_envs() -> Vec<EnvRef> {
-        ["dev", "test", "prod"]
-            .iter()
-            .map(|n| EnvRef {
-                name: (*n).into(),
-                tier: match *n {
-                    "dev" => Tier::Dev,
-                    "test" => Tier::Test,
-                    _ => Tier::Prod,
-                },
-                declared: false,
-            })
-            .collect()
+        tiers(["dev", "test", "prod"])
     }
 
     fn tok(text: &str, kind: TokenKind, def: bool) -> Token {

@@ -109,6 +109,20 @@ fn a_dependency_into_prod_fires_and_people_and_provider_labels_stay_quiet() {
 }
 
 #[test]
+fn a_folder_naming_itself_is_not_another_environments_resource() {
+    // A dev namespace whose team prefix is `stg`: its own name is not staging's.
+    let got = findings(&[
+        (
+            "namespaces/stg-tmc-example/resources/variables.tf",
+            "variable \"environment\" {\n  default = \"development\"\n}\nvariable \"namespace\" {\n  default = \"stg-tmc-example\"\n}\n",
+        ),
+        ("envs/staging/app.env", "API_URL=https://api.stg.acme.io\n"),
+        ("envs/prod/app.env", "API_URL=https://api.acme.io\n"),
+    ]);
+    assert!(got.is_empty(), "{got:?}");
+}
+
+#[test]
 fn one_state_object_in_a_bucket_every_environment_shares_is_a_collision() {
     let backend = |key: &str| {
         format!("terraform {{\n  backend \"s3\" {{\n    bucket = \"acme-terraform-state\"\n    key = \"{key}\"\n  }}\n}}\n")

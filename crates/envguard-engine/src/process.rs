@@ -302,13 +302,15 @@ fn env_from_hints(
             None => found = Some((name, tier, h)),
         }
     }
-    // A folder that names another environment (`ai-training-preprod/` with
-    // `environment = "staging"` inside) outranks the content: the two disagree,
-    // and the file is attributed to neither.
+    // A folder whose name ends in another environment (`ai-training-preprod/`
+    // with `environment = "staging"` inside) outranks the content: the two
+    // disagree, and the file is attributed to neither. Only the last part of a
+    // folder name counts: `laa-ccms-staging-api-prod/` is a product named
+    // `…-staging-api` deployed to prod.
     if let (Some((name, _, _)), Some((dirs, _))) = (&found, path.rsplit_once('/')) {
         let other = dirs
             .split('/')
-            .flat_map(|seg| seg.split(['-', '_', '.']))
+            .filter_map(|seg| seg.rsplit(['-', '_', '.']).next())
             .filter_map(|part| inventory.resolve_content_name(part))
             .any(|(n, _)| n != *name);
         if other {
@@ -485,6 +487,17 @@ mod tests {
             )
             .as_deref(),
             Some("staging")
+        );
+        // A product whose name holds another environment, deployed to prod.
+        let text = "variable \"environment\" {\n  default = \"production\"\n}\n";
+        assert_eq!(
+            env_of(
+                "namespaces/laa-ccms-staging-api-prod/resources/variables.tf",
+                text,
+                &Inventory::default()
+            )
+            .as_deref(),
+            Some("prod")
         );
     }
 

@@ -1,4 +1,4 @@
-use super::infra_common::{env_files, explain, loc};
+use super::infra_common::{env_files, explain, loc, names_own_folder};
 use crate::{finding_id, Context, Rule};
 use envguard_model::{Finding, FindingBuilder, RuleMeta, Severity};
 use std::collections::BTreeSet;
@@ -71,6 +71,8 @@ crate::declare_rule! {
     /// weak words such as `test` inside a hyphenated DNS label
     /// (`replatform-test-app`); tests and their fixtures (`testdata/`,
     /// `fixtures/`, `*_test.yaml`, `*.test.json`: test data, not configuration);
+    /// the name of a folder the file sits in (`stg-tmc-example/resources/…`
+    /// naming its own namespace `stg-tmc-example`);
     /// files that belong to no environment (modules, READMEs); folders that only
     /// look like environments (`integration-hub`).
     ///
@@ -122,7 +124,9 @@ impl Rule for CrossEnvReference {
                 {
                     continue;
                 }
-                if !seen.insert((t.region, t.text.clone(), r.to)) {
+                if names_own_folder(&ef.file.path, &t.text)
+                    || !seen.insert((t.region, t.text.clone(), r.to))
+                {
                     continue;
                 }
                 let to = &ctx.markers.envs[r.to];

@@ -59,6 +59,15 @@ pub(crate) fn explain(via: &OwnerVia, env: &str) -> (String, Option<Location>) {
     }
 }
 
+/// True when `text` is the name of a folder on `path`: a stack or namespace
+/// folder naming itself (`stg-tmc-example/resources/variables.tf` saying
+/// `namespace = "stg-tmc-example"`) is the file's own thing, whatever word
+/// the name holds.
+pub(crate) fn names_own_folder(path: &str, text: &str) -> bool {
+    path.rsplit_once('/')
+        .is_some_and(|(dirs, _)| dirs.split('/').any(|seg| seg.eq_ignore_ascii_case(text)))
+}
+
 /// Ports of database engines: 0.0.0.0/0 to one of them is a public database.
 pub(crate) const DB_PORTS: &[(u32, &str)] = &[
     (1433, "SQL Server"),

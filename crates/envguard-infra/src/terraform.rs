@@ -436,13 +436,18 @@ impl Reader<'_, '_> {
     fn resource(&mut self, ty: &str, name: &str, body: &HclBody) {
         let scope = self.scope();
         let addr = format!("{ty}.{name}");
-        let mut rest: Vec<&Attr> = Vec::new();
+        // Attributes left for the generic reading, with their value (each
+        // attribute is evaluated once).
+        let mut rest: Vec<(&Attr, Val)> = Vec::new();
         for a in &body.attrs {
             let key = a.key.as_str();
             if matches!(
                 key,
                 "count" | "for_each" | "depends_on" | "provider" | "lifecycle"
             ) {
+                continue;
+            }
+            if SG_TYPES.contains(&ty) && is_rule_attr(key) {
                 continue;
             }
             let v = self.ev.eval(&a.value, scope);
@@ -520,16 +525,12 @@ impl Reader<'_, '_> {
                 });
                 continue;
             }
-            rest.push(a);
+            rest.push((a, v));
         }
         if SG_TYPES.contains(&ty) {
             self.ingress(ty, &addr, body);
         }
-        for a in rest {
-            if SG_TYPES.contains(&ty) && is_rule_attr(&a.key) {
-                continue;
-            }
-            let v = self.ev.eval(&a.value, scope);
+        for (a, v) in rest {
             let mut sink = InfraFacts::default();
             self.value_into(&mut sink, &v, &format!("{addr}.{}", a.key), a.region, None);
             for t in &mut sink.tokens {

@@ -75,9 +75,9 @@ pub fn render_matrix(result: &ScanResult, format: MatrixFormat) -> String {
 enum Level {
     /// No reference.
     None,
-    /// References, but no active finding of a rule whose default severity is error.
+    /// References, but no active finding of severity error behind them.
     Warn,
-    /// An active finding of a rule whose default severity is error.
+    /// An active finding of severity error behind the references.
     Error,
 }
 
@@ -189,17 +189,29 @@ impl<'a> Matrix<'a> {
             .find(|r| r.from == from && r.to == to)
     }
 
-    fn is_error_rule(&self, id: &str) -> bool {
+    /// The worst severity of the active findings of rule `id` on `from`'s
+    /// files (that also name `to`, when given), as a word: what the findings
+    /// say, not the rule's default (prod naming a non-prod marker is a
+    /// warning of an error rule). The rule's default when none is found,
+    /// `unknown` for a rule that did not run.
+    fn severity_of(&self, id: &str, from: &str, to: Option<&str>) -> &'static str {
         self.result
-            .rule(id)
-            .is_some_and(|r| r.default_severity == Severity::Error)
-    }
-
-    /// The default severity of a rule, as a word (`unknown` for a rule that did not run).
-    fn severity_of(&self, id: &str) -> &'static str {
-        self.result
-            .rule(id)
-            .map_or("unknown", |r| r.default_severity.as_str())
+            .findings
+            .iter()
+            .filter(|f| {
+                f.suppression.is_none()
+                    && f.rule_id == id
+                    && f.environments.first().map(String::as_str) == Some(from)
+                    && to.is_none_or(|t| f.environments.iter().skip(1).any(|e| e == t))
+            })
+            .map(|f| f.severity)
+            .max()
+            .map(Severity::as_str)
+            .unwrap_or_else(|| {
+                self.result
+                    .rule(id)
+                    .map_or("unknown", |r| r.default_severity.as_str())
+            })
     }
 
     fn level(&self, r: Option<&CrossReference>) -> Level {
@@ -212,7 +224,10 @@ impl<'a> Matrix<'a> {
             .filter(|(_, n)| **n > 0)
             .map(|(id, _)| id)
             .collect();
-        if active.iter().any(|id| self.is_error_rule(id)) {
+        if active
+            .iter()
+            .any(|id| self.severity_of(id, &r.from, Some(&r.to)) == "error")
+        {
             Level::Error
         } else if r.count > 0 || !active.is_empty() {
             Level::Warn
@@ -280,11 +295,17 @@ fn md_list(items: &[String]) -> String {
         .join(", ")
 }
 
-fn md_findings(m: &Matrix<'_>, by_rule: &BTreeMap<String, u64>) -> String {
+/// Findings by rule of `from`'s files (naming `to`, when given).
+fn md_findings(
+    m: &Matrix<'_>,
+    by_rule: &BTreeMap<String, u64>,
+    from: &str,
+    to: Option<&str>,
+) -> String {
     let parts: Vec<String> = by_rule
         .iter()
         .filter(|(_, n)| **n > 0)
-        .map(|(id, n)| format!("{} ×{n} ({})", md_code(id), m.severity_of(id)))
+        .map(|(id, n)| format!("{} ×{n} ({})", md_code(id), m.severity_of(id, from, to)))
         .collect();
     if parts.is_empty() {
         "—".to_owned()
@@ -334,7 +355,7 @@ fn markdown(m: &Matrix<'_>) -> String {
                 md_list(&e.state_backends),
                 e.resource_suffix.as_deref().map_or("—".to_owned(), md_code),
                 e.secrets,
-                md_findings(m, &e.findings_by_rule),
+                md_findings(m, &e.findings_by_rule, &e.name, None),
             );
         }
     }
@@ -347,7 +368,7 @@ fn markdown(m: &Matrix<'_>) -> String {
     } else {
         let _ = writeln!(
             o,
-            "Rows: the environment whose files hold the reference; columns: the environment whose identity marker (host, network, account, bucket, state backend) they name. A cell counts the references; \"(error)\" marks an active finding of an error rule behind them; — means none."
+            "Rows: the environment whose files hold the reference; columns: the environment whose identity marker (host, network, account, bucket, state backend) they name. A cell counts the references; \"(error)\" marks an active finding of severity error behind them; — means none."
         );
         let _ = writeln!(o);
         let mut header = String::from("| From ↓ / To → |");
@@ -384,7 +405,7 @@ fn markdown(m: &Matrix<'_>) -> String {
                     md_text(&r.from),
                     md_text(&r.to),
                     r.count,
-                    md_findings(m, &r.findings_by_rule),
+                    md_findings(m, &r.findings_by_rule, &r.from, Some(&r.to)),
                     md_list(&r.examples),
                 );
             }
@@ -472,14 +493,20 @@ fn html_list(items: &[String]) -> String {
     o
 }
 
-fn html_findings(m: &Matrix<'_>, by_rule: &BTreeMap<String, u64>) -> String {
+/// Findings by rule of `from`'s files (naming `to`, when given).
+fn html_findings(
+    m: &Matrix<'_>,
+    by_rule: &BTreeMap<String, u64>,
+    from: &str,
+    to: Option<&str>,
+) -> String {
     let active: Vec<(&String, &u64)> = by_rule.iter().filter(|(_, n)| **n > 0).collect();
     if active.is_empty() {
         return r#"<span class="none">—</span>"#.to_owned();
     }
     let mut o = String::from(r#"<ul class="list">"#);
     for (id, n) in active {
-        let sev = m.severity_of(id);
+        let sev = m.severity_of(id, from, to);
         let _ = write!(
             o,
             r#"<li><code>{}</code> ×{n} <span class="sev sev-{sev}">{sev}</span></li>"#,
@@ -513,7 +540,7 @@ fn tooltip(m: &Matrix<'_>, from: &str, to: &str, r: Option<&CrossReference>) -> 
             .findings_by_rule
             .iter()
             .filter(|(_, n)| **n > 0)
-            .map(|(id, n)| format!("{id} ×{n} ({})", m.severity_of(id)))
+            .map(|(id, n)| format!("{id} ×{n} ({})", m.severity_of(id, &r.from, Some(&r.to))))
             .collect();
         if findings.is_empty() {
             lines.push("no active findings".to_owned());
@@ -638,7 +665,7 @@ fn html(m: &Matrix<'_>) -> String {
                 html_list(&e.accounts),
                 html_list(&e.state_backends),
                 e.secrets,
-                html_findings(m, &e.findings_by_rule),
+                html_findings(m, &e.findings_by_rule, &e.name, None),
                 t = e.tier.as_str(),
             );
         }
@@ -703,11 +730,11 @@ fn html(m: &Matrix<'_>) -> String {
         );
         let _ = writeln!(
             o,
-            r#"<li><span class="swatch cell warn"></span>references, but no active finding of an error rule (warnings at most)</li>"#
+            r#"<li><span class="swatch cell warn"></span>references, but no active finding of severity error (warnings at most)</li>"#
         );
         let _ = writeln!(
             o,
-            r#"<li><span class="swatch cell err"></span>an active finding of a rule whose default severity is error lies behind the references</li>"#
+            r#"<li><span class="swatch cell err"></span>an active finding of severity error lies behind the references</li>"#
         );
         let _ = writeln!(
             o,
@@ -730,7 +757,7 @@ fn html(m: &Matrix<'_>) -> String {
                     esc(&r.from),
                     esc(&r.to),
                     r.count,
-                    html_findings(m, &r.findings_by_rule),
+                    html_findings(m, &r.findings_by_rule, &r.from, Some(&r.to)),
                     html_list(&r.examples),
                 );
             }
@@ -981,6 +1008,33 @@ mod tests {
         r.isolation.references = vec![reference("dev", "prod", 1, &[("R01.secret-reuse", 0)])];
         let html = render_matrix(&r, MatrixFormat::Html);
         assert!(cell(&html, "dev", "prod").contains(r#"class="cell warn""#));
+    }
+
+    #[test]
+    fn cells_say_the_findings_severity_not_the_rules_default() {
+        // prod naming a non-prod marker: a warning of an error rule.
+        let mut r = sample();
+        r.isolation.references = vec![reference("prod", "dev", 1, &[("R01.secret-reuse", 1)])];
+        r.findings = vec![envguard_model::FindingBuilder::new(
+            "R01.secret-reuse",
+            Severity::Warning,
+            envguard_model::Location {
+                path: "envs/prod/app.env".to_owned(),
+                region: envguard_model::Region::line(3),
+            },
+        )
+        .environment("prod")
+        .environment("dev")
+        .build()];
+        let html = render_matrix(&r, MatrixFormat::Html);
+        assert!(cell(&html, "prod", "dev").contains(r#"class="cell warn""#));
+        let md = render_matrix(&r, MatrixFormat::Markdown);
+        assert!(md.contains("`R01.secret-reuse` ×1 (warning)"), "{md}");
+        assert!(!md.contains("| 1 (error) |"), "{md}");
+        // The same finding at error makes the cell an error.
+        r.findings[0].severity = Severity::Error;
+        let html = render_matrix(&r, MatrixFormat::Html);
+        assert!(cell(&html, "prod", "dev").contains(r#"class="cell err""#));
     }
 
     #[test]

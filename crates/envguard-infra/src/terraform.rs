@@ -153,6 +153,14 @@ impl Reader<'_, '_> {
             match a.key.as_str() {
                 "inputs" | "locals" => {
                     let v = self.ev.eval(&a.value, self.scope());
+                    if a.key == "inputs" {
+                        // Terragrunt passes the module its resource's name.
+                        if let Val::Map(items) = &v {
+                            for (k, item) in items {
+                                self.input_name("inputs", k, item);
+                            }
+                        }
+                    }
                     self.value(&v, "", a.region, None);
                 }
                 "terraform_version_constraint"
@@ -206,6 +214,7 @@ impl Reader<'_, '_> {
                         continue;
                     }
                     let v = self.ev.eval(&a.value, scope);
+                    self.input_name(&format!("module.{label}"), &a.key, &v);
                     let key = format!("module.{label}.{}", a.key);
                     self.value(&v, &key, a.region, None);
                 }
@@ -358,6 +367,25 @@ impl Reader<'_, '_> {
             self.value_into(&mut sink, &v, "", b.region, Some(b.region));
             self.merge(sink);
         }
+    }
+
+    /// A module input that names the resource the module makes (`name`,
+    /// `bucket`, `identifier`, …), written as a literal in this file: judged by
+    /// NAM.naming against the other inputs of its kind (`inputs`, `module`).
+    /// Only the name itself: the environment's label in it is what counts.
+    fn input_name(&mut self, addr: &str, key: &str, v: &Val) {
+        if !is_name_key(key) {
+            return;
+        }
+        let Val::Str(s, Some(o)) = v else { return };
+        if o.file != self.file || s.len() < 3 || !crate::tokens::is_identifier(s) {
+            return;
+        }
+        self.facts.names.push(ResourceName {
+            resource: format!("{addr}.{key}"),
+            name: s.clone(),
+            region: o.region,
+        });
     }
 
     fn merge(&mut self, s: InfraFacts) {
@@ -913,6 +941,38 @@ resource "aws_vpc" "main" {
             .1;
         assert_eq!(locals.tags.len(), 1);
         assert_eq!(locals.tags[0].region.start_line, 3);
+    }
+
+    #[test]
+    fn module_and_terragrunt_inputs_name_their_resources() {
+        let out = run(&[
+            (
+                "live/staging/root.hcl",
+                "inputs = {\n  name = \"shared-root-name\"\n}\n",
+            ),
+            (
+                "live/staging/app/terragrunt.hcl",
+                "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\ninputs = {\n  name = \"orders-rds-staging\"\n  port = 5432\n}\n",
+            ),
+            (
+                "envs/prod/main.tf",
+                "module \"queue\" {\n  source = \"../../modules/sqs\"\n  queue_name = \"orders-prod\"\n  visibility = 30\n}\n",
+            ),
+        ]);
+        let names: Vec<(&str, &str, u32)> = out
+            .iter()
+            .flat_map(|(_, f)| f.names.iter())
+            .map(|n| (n.resource.as_str(), n.name.as_str(), n.region.start_line))
+            .collect();
+        // The root's input is the root's, not each child's.
+        assert_eq!(
+            names,
+            vec![
+                ("module.queue.queue_name", "orders-prod", 3),
+                ("inputs.name", "orders-rds-staging", 5),
+                ("inputs.name", "shared-root-name", 2),
+            ]
+        );
     }
 
     #[test]

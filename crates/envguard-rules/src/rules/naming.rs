@@ -11,7 +11,9 @@ crate::declare_rule! {
     /// Finds a resource whose own name breaks its environment's naming
     /// convention. Names are the resolved `bucket`, `name`, `identifier`,
     /// `function_name`, `table_name`, … of Terraform `resource` blocks in an
-    /// environment's files.
+    /// environment's files, and the same keys given as literals to a `module`
+    /// call or in a Terragrunt `inputs` map (the module names its resource
+    /// with them; they form their own kinds, `module` and `inputs`).
     /// - With `resource_suffix` declared for the environment in `envguard.toml`
     ///   (`"-prod"`), every name must carry it (at the end, or as a segment:
     ///   `nc-dp-prod-raw` carries `-prod`). A warning.
@@ -26,8 +28,9 @@ crate::declare_rule! {
     ///   convention: it is a copy-paste from the other environment.
     ///
     /// Names built from unresolved parts (`each.key`, module outputs) are not
-    /// judged; module calls are not instantiated, so names made inside modules
-    /// are not seen.
+    /// judged; module calls are not instantiated, so names a module builds
+    /// itself are not seen, and an input a Terragrunt root passes to every stack
+    /// is judged once, in the root.
     ///
     /// ## Why it matters
     /// 004 "Resource Naming": "All resources use the `-prod` suffix" (buckets

@@ -20,7 +20,62 @@ use std::collections::HashMap;
 pub(crate) fn extract(text: &str) -> Extraction {
     let mut sink = Sink::default();
     parse(text, &mut sink, None);
-    sink.finish()
+    let first = sink.finish();
+    // `"value"# note`: YAML 1.2 wants whitespace before a comment, and
+    // saphyr stops there; PyYAML, Go's yaml and the tools that read these
+    // files accept it. The comment is blanked (same length, same lines, so
+    // every position stays right) and the text read again, a few times at
+    // most. The first reading stands if the second is no better.
+    let mut text = Cow::Borrowed(text);
+    let mut best = first;
+    for _ in 0..16 {
+        let Some(issue) = best
+            .errors
+            .iter()
+            .find(|e| e.message.contains("comments must be separated"))
+        else {
+            break;
+        };
+        let Some(fixed) = blank_comment(&text, issue.region) else {
+            break;
+        };
+        let mut sink = Sink::default();
+        parse(&fixed, &mut sink, None);
+        let next = sink.finish();
+        if next.errors.len() > best.errors.len()
+            || (next.errors.len() == best.errors.len() && next.facts.len() <= best.facts.len())
+        {
+            break;
+        }
+        best = next;
+        text = Cow::Owned(fixed);
+    }
+    best
+}
+
+/// `text` with the comment that starts at `at` (a `#` glued to the token
+/// before it) replaced by spaces up to the end of its line.
+fn blank_comment(text: &str, at: Region) -> Option<String> {
+    let line = usize::try_from(at.start_line).ok()?.checked_sub(1)?;
+    let col = usize::try_from(at.start_column).ok()?.checked_sub(1)?;
+    let start = if line == 0 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes()).nth(line - 1)? + 1
+    };
+    let rest = &text[start..];
+    let end = start + memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+    // The column counts characters; the `#` is at or just after it.
+    let hash = text[start..end]
+        .char_indices()
+        .skip(col.saturating_sub(1))
+        .find(|(_, c)| *c == '#')
+        .map(|(i, _)| start + i)?;
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..hash]);
+    out.extend(std::iter::repeat_n(' ', end - hash));
+    out.push_str(&text[end..]);
+    Some(out)
 }
 
 /// Parses every document into a tree that is kept (with key regions) instead

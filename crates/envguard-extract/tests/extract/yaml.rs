@@ -278,3 +278,28 @@ fn prometheus_rule_tests_give_no_hints() {
     let names: Vec<&str> = hints(&out).iter().map(|h| h.0).collect();
     assert_eq!(names, vec!["staging"]);
 }
+
+#[test]
+fn a_comment_glued_to_a_quoted_value_is_read_past() {
+    // YAML 1.2 wants a space before `#`; PyYAML and Go's yaml do not, and
+    // real files (`.checkov.yaml`) rely on it.
+    let text = "a:\n  b: \"x\"# note é\n  c: 2\nd: 'y'#n\n";
+    let out = run(Yaml, text);
+    assert_eq!(out.errors, vec![], "{:?}", out.errors);
+    // The same as the text with the comments blanked out by hand, positions included.
+    let blanked = "a:\n  b: \"x\"         \n  c: 2\nd: 'y'  \n";
+    let control = run(Yaml, blanked);
+    assert_eq!(kv(&out), kv(&control));
+    assert_eq!(
+        kv(&out)
+            .iter()
+            .map(|(k, v, _)| (*k, *v))
+            .collect::<Vec<_>>(),
+        vec![("a.b", "x"), ("a.c", "2"), ("d", "y")]
+    );
+    // Another error in the file is still reported.
+    let broken = "a:\n  b: \"x\"# note\n  c: [1, 2\n";
+    let out = run(Yaml, broken);
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert!(!out.errors[0].message.contains("comments must be separated"));
+}

@@ -54,7 +54,7 @@ enum Msg {
 /// Runs a whole check. Errors only for a root that cannot be read; every
 /// per-file problem becomes a diagnostic.
 pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
-    let _ = START.set(std::time::Instant::now());
+    let started = std::time::Instant::now();
     let meta = std::fs::metadata(&opts.root).map_err(|source| EngineError::Io {
         path: opts.root.clone(),
         source,
@@ -109,7 +109,7 @@ pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
         acc.add(msg);
         acc
     })
-    .finish(opts)
+    .finish(opts, started)
 }
 
 fn scan_one(
@@ -238,8 +238,12 @@ impl Assembly {
         }
     }
 
-    fn finish(mut self, opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
-        phase("walk", *START.get_or_init(std::time::Instant::now));
+    fn finish(
+        mut self,
+        opts: &CheckOptions<'_>,
+        started: std::time::Instant,
+    ) -> Result<ScanResult, EngineError> {
+        phase("walk", started);
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.pipelines.sort_by(|a, b| a.path.cmp(&b.path));
         let today = today_utc();
@@ -325,7 +329,7 @@ impl Assembly {
 
         let rules = rules.iter().map(|r| *r.meta()).collect();
         envguard_model::drop_in_background((self.files, self.pipelines, self.inline, markers));
-        phase("check", *START.get_or_init(std::time::Instant::now));
+        phase("check", started);
         Ok(ScanResult {
             root: opts.root_display.clone(),
             findings,
@@ -378,8 +382,6 @@ fn run_rules(
     parts.sort_by_key(|(i, _)| *i);
     parts.into_iter().flat_map(|(_, f)| f).collect()
 }
-
-static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 /// With `ENVGUARD_TIMINGS=1`, prints how long a phase of the check took (stderr).
 #[allow(clippy::print_stderr)]

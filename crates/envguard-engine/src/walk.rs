@@ -349,38 +349,22 @@ fn run_rules(
     ctx: &Context<'_>,
     threads: usize,
 ) -> Vec<Finding> {
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .clamp(1, rules.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done: Vec<(usize, Vec<Finding>)> = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(rule) = rules.get(i) else { break };
+    envguard_model::par_map(
+        rules,
+        threads,
+        1,
+        || (),
+        |_, rule| {
             let t = std::time::Instant::now();
             let mut out = Vec::new();
             rule.check(ctx, &mut out);
             phase(rule.meta().id, t);
-            done.push((i, out));
-        }
-        done
-    };
-    let mut parts: Vec<(usize, Vec<Finding>)> = if threads == 1 {
-        work()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    parts.sort_by_key(|(i, _)| *i);
-    parts.into_iter().flat_map(|(_, f)| f).collect()
+            out
+        },
+    )
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// With `ENVGUARD_TIMINGS=1`, prints how long a phase of the check took (stderr).

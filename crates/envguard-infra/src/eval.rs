@@ -256,16 +256,8 @@ impl<'w> Evaluator<'w> {
                 // must not copy a whole Terragrunt config).
                 match (root.as_str(), steps.first()) {
                     ("local", Some(Step::Attr(name))) => {
+                        self.ensure_local(scope, name);
                         let rest = &steps[1..];
-                        if rest.is_empty()
-                            || !self
-                                .locals
-                                .get(&scope)
-                                .is_some_and(|m| m.contains_key(name.as_str()))
-                        {
-                            let v = self.local(scope, name);
-                            return self.walk(v, rest, scope);
-                        }
                         let idx = self.indices(rest, scope);
                         self.locals
                             .get(&scope)
@@ -276,7 +268,9 @@ impl<'w> Evaluator<'w> {
                     }
                     ("var", Some(Step::Attr(name))) => {
                         let v = self.var(scope.file, name);
-                        self.walk(v, &steps[1..], scope)
+                        let rest = &steps[1..];
+                        let idx = self.indices(rest, scope);
+                        pick(&v, rest, &idx).cloned().unwrap_or(Val::Unknown)
                     }
                     ("include", _) => self.include_ref(scope, steps),
                     _ => Val::Unknown,
@@ -286,39 +280,30 @@ impl<'w> Evaluator<'w> {
         }
     }
 
-    fn walk(&mut self, mut v: Val, steps: &[Step], scope: Scope) -> Val {
-        for s in steps {
-            v = match s {
-                Step::Attr(a) => v.get(a).cloned().unwrap_or(Val::Unknown),
-                Step::Index(ix) => match (v, self.eval(ix, scope)) {
-                    (Val::List(items), Val::Num(n)) => n
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| items.get(i).cloned())
-                        .unwrap_or(Val::Unknown),
-                    (m @ Val::Map(_), Val::Str(k, _)) => m.get(&k).cloned().unwrap_or(Val::Unknown),
-                    _ => Val::Unknown,
-                },
-            };
-            if !v.is_known() {
-                break;
-            }
-        }
-        v
-    }
-
     /// `local.NAME` in a scope.
     pub fn local(&mut self, scope: Scope, name: &str) -> Val {
-        if let Some(v) = self.locals.get(&scope).and_then(|m| m.get(name)) {
-            return v.clone();
+        self.ensure_local(scope, name);
+        self.locals
+            .get(&scope)
+            .and_then(|m| m.get(name))
+            .cloned()
+            .unwrap_or(Val::Unknown)
+    }
+
+    /// Works out `local.NAME` in a scope into the memo (not while it is being
+    /// worked out: a local that names itself is unknown).
+    fn ensure_local(&mut self, scope: Scope, name: &str) {
+        if self
+            .locals
+            .get(&scope)
+            .is_some_and(|m| m.contains_key(name))
+            || self.active.iter().any(|(s, n)| *s == scope && n == name)
+        {
+            return;
         }
-        if self.active.iter().any(|(s, n)| *s == scope && n == name) {
-            return Val::Unknown;
-        }
-        let key = (scope, name.to_owned());
         let ws = self.ws;
         let Some(file) = ws.files.get(scope.file as usize) else {
-            return Val::Unknown;
+            return;
         };
         // A `.tf` module's locals span its directory; a Terragrunt file's are its own.
         let found: Option<(u32, &Attr)> = if file.kind == HclKind::Terraform {
@@ -331,7 +316,7 @@ impl<'w> Evaluator<'w> {
         };
         let v = match found {
             Some((owner, attr)) => {
-                self.active.push(key.clone());
+                self.active.push((scope, name.to_owned()));
                 let v = self.eval(
                     &attr.value,
                     Scope {
@@ -347,8 +332,7 @@ impl<'w> Evaluator<'w> {
         self.locals
             .entry(scope)
             .or_default()
-            .insert(key.1, v.clone());
-        v
+            .insert(name.to_owned(), v);
     }
 
     /// `var.NAME` for the module of `file`'s directory.

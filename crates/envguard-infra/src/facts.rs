@@ -217,26 +217,24 @@ fn classify_named(
 
 /// Keys (in lower case) whose values name people, teams or chat channels.
 fn is_people_key(k: &str) -> bool {
-    {
-        [
-            "slack",
-            "channel",
-            "team",
-            "contact",
-            "maintainer",
-            "author",
-            "oncall",
-            "on_call",
-            "pagerduty",
-            "opsgenie",
-            "escalation",
-            "reviewer",
-            "approver",
-            "assignee",
-        ]
-        .iter()
-        .any(|w| crate::has(k, w))
-    }
+    [
+        "slack",
+        "channel",
+        "team",
+        "contact",
+        "maintainer",
+        "author",
+        "oncall",
+        "on_call",
+        "pagerduty",
+        "opsgenie",
+        "escalation",
+        "reviewer",
+        "approver",
+        "assignee",
+    ]
+    .iter()
+    .any(|w| crate::has(k, w))
 }
 
 #[cfg(test)]

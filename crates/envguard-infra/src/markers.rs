@@ -89,13 +89,36 @@ struct Memo {
     shared: bool,
 }
 
+/// The memo slot of a kind (its place in [`TokenKind::ALL`]).
 fn kind_slot(kind: TokenKind) -> usize {
-    match kind {
-        TokenKind::Host => 0,
-        TokenKind::Account => 1,
-        TokenKind::Cidr => 2,
-        TokenKind::Name => 3,
-        TokenKind::Database => 4,
+    kind as usize
+}
+
+/// A marker (lower case) defined in an environment's files or inventory: the
+/// environment, whether another one defines it too, and its first definition
+/// (path, region; the inventory's come first).
+struct DefEntry<'p> {
+    env: usize,
+    multi: bool,
+    at: (Option<&'p str>, Region),
+}
+
+type DefMap<'p> = HashMap<std::borrow::Cow<'p, str>, DefEntry<'p>>;
+
+fn add_def<'p>(
+    map: &mut DefMap<'p>,
+    text: std::borrow::Cow<'p, str>,
+    env: usize,
+    at: (Option<&'p str>, Region),
+) {
+    let e = map.entry(text).or_insert(DefEntry {
+        env,
+        multi: false,
+        at,
+    });
+    e.multi |= e.env != env;
+    if at < e.at {
+        e.at = at;
     }
 }
 
@@ -190,42 +213,18 @@ impl MarkerIndex {
         // with the environments that name it, on this one.
         let (def_envs, defs, ac, distinct) = std::thread::scope(|s| {
             let definitions = s.spawn(|| {
-                // Per marker (lower case): the environment that defines it, whether
-                // another one does too, and its first definition (by path, line).
-                struct Entry<'p> {
-                    env: usize,
-                    multi: bool,
-                    at: (Option<&'p str>, Region),
-                }
-                type Defs<'p> = HashMap<std::borrow::Cow<'p, str>, Entry<'p>>;
-                fn add<'p>(
-                    map: &mut Defs<'p>,
-                    text: std::borrow::Cow<'p, str>,
-                    env: usize,
-                    at: (Option<&'p str>, Region),
-                ) {
-                    let e = map.entry(text).or_insert(Entry {
-                        env,
-                        multi: false,
-                        at,
-                    });
-                    e.multi |= e.env != env;
-                    if at < e.at {
-                        e.at = at;
-                    }
-                }
-                let mut def_envs: Defs<'_> = HashMap::default();
+                let mut def_envs: DefMap<'_> = HashMap::default();
                 for (i, e) in envs.iter().enumerate() {
                     if let Some(env) = inv.environment(&e.name) {
                         for m in env.hosts.iter().chain(&env.accounts) {
-                            add(&mut def_envs, lower(m), i, (None, Region::line(1)));
+                            add_def(&mut def_envs, lower(m), i, (None, Region::line(1)));
                         }
                     }
                 }
                 for (path, env, facts) in files {
                     for t in facts.tokens.iter().filter(|t| t.def) {
                         if is_marker(&t.text, t.kind) {
-                            add(&mut def_envs, lower(&t.text), *env, (Some(*path), t.region));
+                            add_def(&mut def_envs, lower(&t.text), *env, (Some(*path), t.region));
                         }
                     }
                 }
@@ -252,10 +251,6 @@ impl MarkerIndex {
                         .build(defs.iter().map(|d| d.text.as_str()))
                         .ok()
                 };
-                let def_envs: HashMap<String, bool> = def_envs
-                    .into_iter()
-                    .map(|(k, e)| (k.into_owned(), e.multi))
-                    .collect();
                 (def_envs, defs, ac)
             });
             let mut distinct: [HashMap<&str, Vec<usize>>; 5] = Default::default();
@@ -299,6 +294,7 @@ impl MarkerIndex {
 
         // A network every environment declares (a shared-services VPC, a
         // transit hub) belongs to none of them: with three or more environments.
+        // Environments with files: the "every environment" of shared markers.
         let env_count = files
             .iter()
             .map(|(_, e, _)| *e)
@@ -338,8 +334,7 @@ impl MarkerIndex {
         // A marker every environment mentions (central logging, a security hub,
         // a shared registry) is shared by design (with three or more environments;
         // with two, "every other environment" is just the one being reached).
-        let with_files: BTreeSet<usize> = files.iter().map(|(_, e, _)| *e).collect();
-        if with_files.len() >= 3 {
+        if env_count >= 3 {
             let mut seen: HashMap<std::borrow::Cow<'_, str>, Vec<usize>> = HashMap::default();
             for (text, envs) in distinct.iter().flat_map(|m| m.iter()) {
                 let e = seen.entry(lower(text)).or_default();
@@ -355,56 +350,36 @@ impl MarkerIndex {
             idx.shared_inferred = seen
                 .into_iter()
                 .filter(|(k, s)| {
-                    s.len() == with_files.len()
-                        && def_envs.get(k.as_ref()).is_none_or(|multi| *multi)
+                    s.len() == env_count && def_envs.get(k.as_ref()).is_none_or(|d| d.multi)
                 })
                 .map(|(k, _)| k.into_owned())
                 .collect();
         }
         // Owners of each distinct token, on every core.
-        let kinds = [
-            TokenKind::Host,
-            TokenKind::Account,
-            TokenKind::Cidr,
-            TokenKind::Name,
-            TokenKind::Database,
-        ];
         let all: Vec<(usize, &str)> = distinct
             .iter()
             .enumerate()
             .flat_map(|(slot, m)| m.keys().map(move |t| (slot, *t)))
             .collect();
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
+        let threads = envguard_model::cores().min(8);
         let chunk = all.len().div_ceil(threads).max(512);
         let idx_ref = &idx;
-        let parts: Vec<Vec<(usize, &str, Memo)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = all
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|&(slot, text)| {
-                                let owners = idx_ref.compute_owners(text, kinds[slot]);
-                                let shared = idx_ref.compute_shared(text);
-                                (slot, text, Memo { owners, shared })
-                            })
-                            .collect()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
+        let memos = envguard_model::par_map(
+            &all,
+            threads,
+            chunk,
+            || (),
+            |_, &(slot, text)| {
+                let owners = idx_ref.compute_owners(text, TokenKind::ALL[slot]);
+                let shared = idx_ref.compute_shared(text);
+                Memo { owners, shared }
+            },
+        );
         let mut memo: [HashMap<Box<str>, Memo>; 5] = Default::default();
         for (slot, m) in distinct.iter().enumerate() {
             memo[slot].reserve(m.len());
         }
-        for (slot, text, m) in parts.into_iter().flatten() {
+        for ((slot, text), m) in all.into_iter().zip(memos) {
             memo[slot].insert(text.into(), m);
         }
         idx.memo = memo;

@@ -32,48 +32,28 @@ pub fn resolve_hcl(
     // locals and variables in one evaluator's cache. Many small chunks, taken
     // in turn by each thread, keep the threads busy to the end when some
     // directories cost more than others (a Terragrunt tree of includes).
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
+    let threads = envguard_model::cores().min(8);
     let chunk = todo.len().div_ceil(threads * 8).max(32);
-    let chunks: Vec<&[usize]> = todo.chunks(chunk).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut ev = Evaluator::new(&ws);
-        let mut out = Vec::new();
-        loop {
-            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(part) = chunks.get(c) else { break };
-            for &i in *part {
-                let f = &ws.files[i];
-                let mut r = Reader {
-                    ev: &mut ev,
-                    file: i as u32,
-                    facts: InfraFacts::default(),
-                };
-                r.file(f);
-                r.facts.dedup();
-                if !r.facts.is_empty() {
-                    out.push((f.path.clone(), r.facts));
-                }
-            }
-        }
-        out
-    };
-    let mut out: Vec<(String, InfraFacts)> = if threads == 1 || chunks.len() == 1 {
-        work()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads.min(chunks.len()))
-                .map(|_| s.spawn(work))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
+    let mut out: Vec<(String, InfraFacts)> = envguard_model::par_map(
+        &todo,
+        threads,
+        chunk,
+        || Evaluator::new(&ws),
+        |ev, &i| {
+            let f = &ws.files[i];
+            let mut r = Reader {
+                ev,
+                file: i as u32,
+                facts: InfraFacts::default(),
+            };
+            r.file(f);
+            r.facts.dedup();
+            (!r.facts.is_empty()).then(|| (f.path.clone(), r.facts))
+        },
+    )
+    .into_iter()
+    .flatten()
+    .collect();
     envguard_model::drop_in_background(ws);
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -299,12 +279,11 @@ impl Reader<'_, '_> {
                 let Some(p) = self.ev.eval(&a.value, scope).as_str().map(str::to_owned) else {
                     return;
                 };
-                let dir = ws.files[self.file as usize].dir();
-                let target = if p.starts_with('/') {
+                if p.starts_with('/') {
                     return;
-                } else {
-                    crate::eval::normalize(&format!("{dir}/{p}"))
-                };
+                }
+                let dir = ws.files[self.file as usize].dir();
+                let target = crate::eval::normalize(&format!("{dir}/{p}"));
                 if target.is_empty() {
                     return;
                 }

@@ -24,6 +24,15 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// Every kind, in declaration order: `ALL[k as usize] == k`.
+    pub const ALL: [TokenKind; 5] = [
+        TokenKind::Host,
+        TokenKind::Account,
+        TokenKind::Cidr,
+        TokenKind::Name,
+        TokenKind::Database,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TokenKind::Host => "host",
@@ -35,12 +44,9 @@ impl TokenKind {
     }
 }
 
-/// Keys whose values are code, documentation or images, never an environment's
-/// identity (`source = "../../modules/prod-vpc"` is a module path).
-pub fn is_ignored_key(name: &str) -> bool {
-    crate::with_lower(name, ignored_lower)
-}
-
+/// Keys (in lower case) whose values are code, documentation or images,
+/// never an environment's identity (`source = "../../modules/prod-vpc"` is a
+/// module path).
 pub(crate) fn ignored_lower(n: &str) -> bool {
     matches!(
         n,
@@ -419,6 +425,13 @@ mod tests {
             all("s3://acme-prod-logs/app/"),
             vec![(TokenKind::Name, "acme-prod-logs".into())]
         );
+    }
+
+    #[test]
+    fn every_kind_sits_at_its_own_index() {
+        for (i, k) in TokenKind::ALL.iter().enumerate() {
+            assert_eq!(*k as usize, i, "{k:?}");
+        }
     }
 
     #[test]

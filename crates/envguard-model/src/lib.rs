@@ -37,3 +37,93 @@ pub fn drop_in_background<T: Send + 'static>(value: T) {
         .name("envguard-free".into())
         .spawn(move || drop(value));
 }
+
+/// Cores to use when a scan is given `0` threads (at least one).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Maps `items` on up to `threads` threads (`0`: one per core). Each thread
+/// builds its own state with `init` (an evaluator and its caches) and takes
+/// `chunk` items at a time, in turn, until none are left, so threads stay busy
+/// when some items cost more than others. Results come back in item order,
+/// whatever the thread count; a panic in a worker is raised again here.
+pub fn par_map<T, S, R>(
+    items: &[T],
+    threads: usize,
+    chunk: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
+    let chunks: Vec<&[T]> = items.chunks(chunk.max(1)).collect();
+    let threads = match threads {
+        0 => cores(),
+        n => n,
+    }
+    .clamp(1, chunks.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut state = init();
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(part) = chunks.get(c) else { break };
+            done.push((c, part.iter().map(|x| f(&mut state, x)).collect()));
+        }
+        done
+    };
+    let mut parts = if threads == 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Vec<_>>()
+        })
+    };
+    parts.sort_by_key(|(c, _)| *c);
+    parts.into_iter().flat_map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn par_map_keeps_item_order_on_any_thread_count() {
+        let items: Vec<u32> = (0..1000).collect();
+        for threads in [1, 2, 3, 8] {
+            let out = super::par_map(
+                &items,
+                threads,
+                7,
+                || 0u32,
+                |n, x| {
+                    *n += 1;
+                    x * 2
+                },
+            );
+            assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "worker")]
+    fn par_map_raises_a_workers_panic() {
+        let items = [1, 2, 3, 4];
+        super::par_map(
+            &items,
+            2,
+            1,
+            || (),
+            |_, x| {
+                assert!(*x != 3, "worker");
+                *x
+            },
+        );
+    }
+}

@@ -131,23 +131,6 @@ fn lower(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Conventional names that are also ordinary words; a label only when the
-/// inventory declares the name.
-fn is_weak(alias: &str) -> bool {
-    matches!(
-        alias,
-        "live"
-            | "local"
-            | "int"
-            | "integration"
-            | "sandbox"
-            | "test"
-            | "testing"
-            | "stage"
-            | "develop"
-    )
-}
-
 impl MarkerIndex {
     /// `files`: (path, environment index, facts) of every file that belongs
     /// to an environment.
@@ -195,7 +178,8 @@ impl MarkerIndex {
                 if !resolved.eq_ignore_ascii_case(&e.name) {
                     continue;
                 }
-                if is_weak(alias) && !declared_names.iter().any(|d| d == alias) {
+                if envguard_model::is_weak_name(alias) && !declared_names.iter().any(|d| d == alias)
+                {
                     if *alias == "test" || *alias == "stage" {
                         weak_labels.insert((*alias).to_owned(), i);
                     }
@@ -203,7 +187,9 @@ impl MarkerIndex {
                 }
                 labels.entry((*alias).to_owned()).or_insert(i);
             }
-            if !is_weak(&name) || e.declared {
+            // Conventional names that are also ordinary words are labels only when
+            // the inventory declares them.
+            if !envguard_model::is_weak_name(&name) || e.declared {
                 labels.entry(name).or_insert(i);
             }
         }

@@ -49,7 +49,7 @@ fn is_weak_dir_alias(a: &str) -> bool {
 /// Conventional names that are also ordinary words (a `live` Terragrunt tree,
 /// a `local` variable, `stage = "test"` of a pipeline): content that names
 /// one of them attributes a file only when `envguard.toml` declares it.
-pub(crate) fn is_weak_name(name: &str) -> bool {
+pub fn is_weak_name(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
         "live"

@@ -19,7 +19,7 @@ pub use finding::{
     Confidence, Diagnostic, DiagnosticKind, Finding, FindingBuilder, Location, RelatedLocation,
     Severity, Suppression, SuppressionKind,
 };
-pub use infer::{infer_environment, is_test_fixture, is_test_path, InferredEnv};
+pub use infer::{infer_environment, is_test_fixture, is_test_path, is_weak_name, InferredEnv};
 pub use inventory::{
     DataClass, EnvAttribution, Environment, Inventory, InventoryError, ScanSettings,
 };

@@ -4,8 +4,9 @@
 //! Resources are read with their evaluated attributes: own names, tags,
 //! security-group / firewall / NACL ingress, networks, routes, peering. Module
 //! calls are judged at the call site through their inputs (module bodies are
-//! not instantiated). `dependency` blocks (and their `mock_outputs`) and
-//! `generate` blocks are skipped.
+//! not instantiated). A Terragrunt `dependency` counts by its `config_path`
+//! only; its `mock_outputs`, `generate`, `output` and refactoring blocks never
+//! reach the reader (the mirror leaves them out, [`crate::hcl`]).
 
 use crate::cidr::Cidr;
 use crate::eval::{for_each_leaf, Evaluator, HclFile, HclKind, Origin, Scope, Val, Workspace};
@@ -299,8 +300,7 @@ impl Reader<'_, '_> {
                     resource: None,
                 });
             }
-            // Generated files say nothing about this environment.
-            "dependencies" | "generate" | "output" | "moved" | "import" | "check" => {}
+            // Other blocks (and those the mirror leaves out) say nothing here.
             _ => {}
         }
     }

@@ -41,6 +41,14 @@ pub struct CheckArgs {
     /// Also scan files excluded by .gitignore and .ignore.
     #[arg(long)]
     include_ignored: bool,
+    /// Also scan vendored, minified and generated code and lockfiles
+    /// (`node_modules/`, `vendor/`, `*.min.js`, `yarn.lock`, …), left out by default.
+    #[arg(long)]
+    include_vendored: bool,
+    /// Exit as if every path had been read when some could not be (they are
+    /// still listed); without it such a run exits 3.
+    #[arg(long)]
+    allow_incomplete: bool,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -101,6 +109,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         root_display: root.display().to_string(),
         inventory: &inventory,
         include_ignored: args.include_ignored,
+        include_vendored: args.include_vendored,
         threads: args.threads,
         waivers: waivers.as_ref(),
         baseline: baseline.as_ref(),
@@ -162,6 +171,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         color,
         tool_version: env!("CARGO_PKG_VERSION"),
         fail_on,
+        allow_incomplete: args.allow_incomplete,
     };
     match &args.output {
         Some(path) => {
@@ -178,7 +188,28 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         }
     }
     let failing = fail_on.is_some_and(|min| result.active().any(|f| f.severity >= min));
-    Ok(if failing { 1 } else { 0 })
+    Ok(exit_code(&result, failing, args.allow_incomplete))
+}
+
+/// Exit code of a check that read every path in scope: 1 on a failing finding,
+/// else 0.
+pub(crate) const EXIT_FAIL: u8 = 1;
+/// Exit code of a run that left some path in scope unread (fail closed). It
+/// wins over 1: the findings of an incomplete run are not the whole story.
+pub(crate) const EXIT_INCOMPLETE: u8 = 3;
+
+pub(crate) fn exit_code(
+    result: &envguard_model::ScanResult,
+    failing: bool,
+    allow_incomplete: bool,
+) -> u8 {
+    if result.incomplete() && !allow_incomplete {
+        EXIT_INCOMPLETE
+    } else if failing {
+        EXIT_FAIL
+    } else {
+        0
+    }
 }
 
 pub(crate) fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {

@@ -20,7 +20,14 @@ pub fn run(args: InitArgs) -> Result<u8> {
     if !args.path.is_dir() {
         bail!("{}: not a directory", args.path.display());
     }
-    let envs = envguard_engine::infer_inventory(&args.path, false);
+    let inventory = Inventory::default();
+    let envs = envguard_engine::infer_inventory(&envguard_engine::scope::Scope {
+        root: &args.path,
+        inventory: &inventory,
+        include_ignored: false,
+        include_vendored: false,
+        threads: 0,
+    });
     let text = Inventory::to_toml(&envs, &ScanSettings::default());
     let out = args
         .output

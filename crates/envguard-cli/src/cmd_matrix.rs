@@ -59,6 +59,7 @@ pub fn run(args: MatrixArgs) -> Result<u8> {
         root_display: root.display().to_string(),
         inventory: &inventory,
         include_ignored: false,
+        include_vendored: false,
         threads: args.threads,
         waivers: waivers.as_ref(),
         baseline: None,

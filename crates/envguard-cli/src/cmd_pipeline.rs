@@ -19,6 +19,9 @@ pub struct PipelineArgs {
     /// Environment protection rules: the JSON of `gh api repos/OWNER/REPO/environments`.
     #[arg(long, value_name = "FILE")]
     ci_settings: Option<PathBuf>,
+    /// Also read pipeline files excluded by .gitignore and .ignore.
+    #[arg(long)]
+    include_ignored: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -90,7 +93,14 @@ pub fn run(args: PipelineArgs) -> Result<u8> {
     }
     let inventory = load_inventory(&args.path, args.config.as_deref())?;
     let settings = load_ci_settings(&args.path, args.ci_settings.as_deref(), &inventory)?;
-    let (pipelines, problems) = envguard_engine::collect_pipelines(&args.path, &inventory);
+    let (pipelines, problems) =
+        envguard_engine::collect_pipelines(&envguard_engine::scope::Scope {
+            root: &args.path,
+            inventory: &inventory,
+            include_ignored: args.include_ignored,
+            include_vendored: false,
+            threads: 0,
+        });
     let rows = rows(&pipelines, settings.as_ref());
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -1,6 +1,7 @@
 //! The `envguard` binary: a thin shell over the library crates. Parses the
 //! command line, loads configuration, runs the engine, renders, and maps the
-//! outcome to the documented exit codes (0 clean, 1 findings, 2 error).
+//! outcome to the documented exit codes (0 clean, 1 findings, 2 error, 3
+//! incomplete: a path in scope was not read).
 
 mod cmd_check;
 mod cmd_data;
@@ -38,7 +39,8 @@ enum Command {
     /// Check a repository: hard-coded secrets and secrets reused across environments.
     ///
     /// Exit codes: 0 when no active finding is at or above --fail-on, 1 when
-    /// there is one, 2 on a usage, configuration or I/O error.
+    /// there is one, 2 on a usage, configuration or I/O error, 3 when a path in
+    /// scope could not be read (listed in the report; --allow-incomplete to accept).
     Check(cmd_check::CheckArgs),
     /// Write the environments inferred from the tree's names as an envguard.toml to review.
     Init(cmd_init::InitArgs),

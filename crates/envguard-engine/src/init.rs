@@ -1,45 +1,42 @@
 //! `envguard init`: the inventory inferred from a tree's names, to review and commit.
 
+use crate::scope::Scope;
 use envguard_model::{infer_environment, Environment};
-use ignore::WalkBuilder;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// Environments inferred from the paths under `root`, each with the path globs
 /// that gave it away (`envs/prod/**` for a folder, `**/.env.production` for a
 /// file name). Reads names only, never contents.
-pub fn infer_inventory(root: &Path, include_ignored: bool) -> Vec<Environment> {
-    let mut found: BTreeMap<&'static str, (envguard_model::Tier, BTreeSet<String>)> =
-        BTreeMap::new();
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        .git_ignore(!include_ignored)
-        .git_exclude(!include_ignored)
-        .ignore(!include_ignored)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(root) else {
+pub fn infer_inventory(scope: &Scope<'_>) -> Vec<Environment> {
+    let mut found: BTreeMap<String, (envguard_model::Tier, BTreeSet<String>)> = BTreeMap::new();
+    let (files, _) = scope.files();
+    for (_, rel) in &files {
+        let Some(inf) = infer_environment(rel) else {
             continue;
         };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let Some(inf) = infer_environment(&rel) else {
-            continue;
-        };
-        let glob = glob_for(&rel, &inf.evidence);
+        let glob = glob_for(rel, &inf.evidence);
         found
-            .entry(inf.name)
+            .entry(inf.name.to_owned())
             .or_insert_with(|| (inf.tier, BTreeSet::new()))
             .1
             .insert(glob);
     }
+    // Environments only CI/CD names (a deploy job's `environment: production`,
+    // a workflow `env: ENVIRONMENT: production`): declared, with no paths.
+    let (pipelines, _) = crate::pipelines::pipelines_of(&files, scope.inventory);
+    for target in pipelines
+        .iter()
+        .flat_map(|p| &p.jobs)
+        .filter_map(|j| j.target.as_ref())
+    {
+        found
+            .entry(target.env.clone())
+            .or_insert_with(|| (target.tier, BTreeSet::new()));
+    }
     let mut envs: Vec<Environment> = found
         .into_iter()
         .map(|(name, (tier, globs))| {
-            let mut e = Environment::new(name, tier);
+            let mut e = Environment::new(&name, tier);
             e.paths = globs.into_iter().collect();
             e.inferred = true;
             e
@@ -77,7 +74,14 @@ mod tests {
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
             std::fs::write(full, "x=1\n").unwrap();
         }
-        let envs = infer_inventory(dir.path(), false);
+        let inventory = envguard_model::Inventory::default();
+        let envs = infer_inventory(&Scope {
+            root: dir.path(),
+            inventory: &inventory,
+            include_ignored: false,
+            include_vendored: false,
+            threads: 1,
+        });
         let names: Vec<(&str, Vec<String>)> = envs
             .iter()
             .map(|e| (e.name.as_str(), e.paths.clone()))

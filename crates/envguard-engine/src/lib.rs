@@ -8,6 +8,7 @@ mod init;
 mod isolation;
 mod pipelines;
 mod process;
+pub mod scope;
 mod suppress;
 mod walk;
 

@@ -1,40 +1,42 @@
 //! `envguard pipeline`: the pipeline files of a tree, read without a full check.
 
+use crate::scope::{read, Read, Scope};
 use envguard_model::Inventory;
 use envguard_pipeline::{CiSystem, Pipeline};
-use ignore::WalkBuilder;
-use std::path::Path;
+use std::path::PathBuf;
 
-/// Every CI/CD pipeline under `root`, in path order, with the parse problems
-/// of pipeline files as (path, message) pairs.
-pub fn collect_pipelines(
-    root: &Path,
+/// Every CI/CD pipeline in `scope`, in path order, with the problems of
+/// pipeline files (parse errors, files that could not be read) as (path,
+/// message) pairs. The walk is the check's: the same ignore rules, exclusions
+/// and size limit.
+pub fn collect_pipelines(scope: &Scope<'_>) -> (Vec<Pipeline>, Vec<(String, String)>) {
+    let (files, diagnostics) = scope.files();
+    let (pipelines, mut problems) = pipelines_of(&files, scope.inventory);
+    problems.extend(
+        diagnostics
+            .into_iter()
+            .filter(|d| d.kind.incomplete())
+            .map(|d| (d.path, d.message)),
+    );
+    (pipelines, problems)
+}
+
+/// The pipelines among `files` (root-relative paths in path order).
+pub(crate) fn pipelines_of(
+    files: &[(PathBuf, String)],
     inventory: &Inventory,
 ) -> (Vec<Pipeline>, Vec<(String, String)>) {
     let mut pipelines = Vec::new();
     let mut problems = Vec::new();
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(root) else {
-            continue;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
+    for (path, rel) in files {
+        let rel = rel.clone();
         let Some(system) = CiSystem::of_path(&rel) else {
             continue;
         };
-        if inventory.is_excluded(&rel) {
-            continue;
-        }
-        let bytes = match std::fs::read(entry.path()) {
-            Ok(b) => b,
-            Err(e) => {
-                problems.push((rel, format!("could not be read: {e}")));
+        let bytes = match read(path, &rel, inventory.scan.max_file_size) {
+            Read::Text { bytes, .. } => bytes,
+            Read::Binary(d) | Read::NotChecked(d) => {
+                problems.push((rel, d.message));
                 continue;
             }
         };
@@ -50,4 +52,41 @@ pub fn collect_pipelines(
     }
     pipelines.sort_by(|a, b| a.path.cmp(&b.path));
     (pipelines, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pipeline_reader_walks_what_check_walks() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+        std::fs::write(root.join(".gitignore"), ".github/workflows/local.yml\n").unwrap();
+        let workflow = "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ./deploy.sh prod\n";
+        std::fs::write(root.join(".github/workflows/local.yml"), workflow).unwrap();
+        std::fs::write(root.join(".github/workflows/ci.yml"), workflow).unwrap();
+        let inventory = Inventory::default();
+        let scope = |include_ignored| Scope {
+            root,
+            inventory: &inventory,
+            include_ignored,
+            include_vendored: false,
+            threads: 1,
+        };
+        let paths = |include_ignored| -> Vec<String> {
+            collect_pipelines(&scope(include_ignored))
+                .0
+                .into_iter()
+                .map(|p| p.path)
+                .collect()
+        };
+        assert_eq!(paths(false), vec![".github/workflows/ci.yml"]);
+        assert_eq!(
+            paths(true),
+            vec![".github/workflows/ci.yml", ".github/workflows/local.yml"]
+        );
+    }
 }

@@ -32,13 +32,6 @@ pub(crate) struct FileOutcome {
     pub hcl: Option<envguard_infra::eval::HclFile>,
 }
 
-/// Bytes checked for a NUL to call a file binary (as git and ripgrep do).
-const BINARY_PROBE: usize = 8192;
-
-pub(crate) fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
-}
-
 pub(crate) fn process_file(
     path: &str,
     bytes: &[u8],
@@ -540,11 +533,5 @@ mod tests {
             env_of("envs/prod/modules/vpc/variables.tf", text, &inv).as_deref(),
             Some("prod")
         );
-    }
-
-    #[test]
-    fn binary_files_are_recognised() {
-        assert!(is_binary(b"PK\x03\x04\x00\x00"));
-        assert!(!is_binary("héllo".as_bytes()));
     }
 }

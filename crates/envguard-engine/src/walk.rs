@@ -1,6 +1,7 @@
 //! The parallel walk and the assembly of a [`ScanResult`].
 
-use crate::process::{is_binary, process_file, FileOutcome, InlineIgnore};
+use crate::process::{process_file, FileOutcome, InlineIgnore};
+use crate::scope::{Read, Scope, Visit};
 use crate::suppress::{today_utc, Baseline, Suppressor, WaiverFile};
 use crate::EngineError;
 use envguard_detect::{Detector, Fingerprinter};
@@ -8,9 +9,7 @@ use envguard_model::{
     Diagnostic, DiagnosticKind, EnvSummary, Finding, Inventory, ScanResult, ScanStats,
 };
 use envguard_rules::{Context, FileFacts};
-use ignore::{WalkBuilder, WalkState};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -31,6 +30,8 @@ pub struct CheckOptions<'a> {
     /// Scan files that `.gitignore` excludes (a git-ignored `.env.production` on
     /// disk is still worth knowing about in a working copy).
     pub include_ignored: bool,
+    /// Scan vendored, minified and generated code and lockfiles too.
+    pub include_vendored: bool,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
     pub waivers: Option<&'a WaiverFile>,
@@ -47,107 +48,80 @@ pub struct CheckOptions<'a> {
 
 enum Msg {
     File(Box<FileOutcome>),
+    /// A path not scanned (not read, binary, out of scope), named.
     Skipped(Diagnostic),
-    Binary,
+    /// A note about the walk that skipped nothing (an ignore file's bad line).
+    Note(Diagnostic),
 }
 
-/// Runs a whole check. Errors only for a root that cannot be read; every
-/// per-file problem becomes a diagnostic.
+/// Runs a whole check. Errors only for a root that does not exist; every
+/// per-path problem becomes a diagnostic (an unreadable root included: the run
+/// is then incomplete, never a silent pass).
 pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
     let started = std::time::Instant::now();
-    let meta = std::fs::metadata(&opts.root).map_err(|source| EngineError::Io {
+    std::fs::symlink_metadata(&opts.root).map_err(|source| EngineError::Io {
         path: opts.root.clone(),
         source,
     })?;
     let detector = Detector::builtin();
-    let inventory = opts.inventory;
-    let max = inventory.scan.max_file_size;
-
+    let scope = opts.scope();
     let (tx, rx) = mpsc::channel::<Msg>();
-    let root = opts.root.clone();
-    let single_file = meta.is_file();
-
-    let mut builder = WalkBuilder::new(&root);
-    builder
-        .hidden(false)
-        .git_ignore(!opts.include_ignored)
-        .git_exclude(!opts.include_ignored)
-        .git_global(!opts.include_ignored)
-        .ignore(!opts.include_ignored)
-        .parents(!opts.include_ignored)
-        .follow_links(false)
-        .threads(opts.threads)
-        .filter_entry(|e| e.file_name() != ".git");
-    let walker = builder.build_parallel();
-
-    std::thread::scope(|scope| {
-        let collector = scope.spawn(move || rx.into_iter().collect::<Vec<Msg>>());
-        walker.run(|| {
-            let tx = tx.clone();
-            let root = root.clone();
-            Box::new(move |entry| {
-                let Ok(entry) = entry else {
-                    return WalkState::Continue;
-                };
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
-                    return WalkState::Continue;
-                }
-                let rel = relative(&root, entry.path(), single_file);
-                if inventory.is_excluded(&rel) {
-                    return WalkState::Continue;
-                }
-                let msg = scan_one(entry.path(), &rel, max, inventory, detector, opts);
-                let _ = tx.send(msg);
-                WalkState::Continue
-            })
-        });
-        drop(tx);
-        collector.join().unwrap_or_default()
-    })
-    .into_iter()
-    .fold(Assembly::default(), |mut acc, msg| {
-        acc.add(msg);
-        acc
-    })
-    .finish(opts, started)
+    let visit = move |v: Visit<'_>| {
+        let msg = match v {
+            Visit::File { path, rel } => scan_one(path, &rel, detector, opts),
+            Visit::Diagnostic(d) if d.kind == DiagnosticKind::Config => Msg::Note(d),
+            Visit::Diagnostic(d) => Msg::Skipped(d),
+        };
+        let _ = tx.send(msg);
+    };
+    let msgs = std::thread::scope(|s| {
+        let collector = s.spawn(move || rx.into_iter().collect::<Vec<Msg>>());
+        scope.walk(&visit);
+        drop(visit);
+        collector
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    msgs.into_iter()
+        .fold(Assembly::default(), |mut acc, msg| {
+            acc.add(msg);
+            acc
+        })
+        .finish(opts, started)
 }
 
-fn scan_one(
-    path: &Path,
-    rel: &str,
-    max: u64,
-    inventory: &Inventory,
-    detector: &Detector,
-    opts: &CheckOptions<'_>,
-) -> Msg {
-    let skipped = |message: String| {
-        Msg::Skipped(Diagnostic {
-            kind: DiagnosticKind::Skipped,
-            path: rel.to_owned(),
-            region: None,
-            message,
-        })
-    };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return skipped(format!("{rel}: could not be read: {e}")),
-    };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > max {
-        return skipped(format!(
-            "{rel}: {len} bytes is over the {max}-byte limit (`[scan] max_file_size`); not scanned"
-        ));
+impl CheckOptions<'_> {
+    /// What this check walks.
+    pub fn scope(&self) -> Scope<'_> {
+        Scope {
+            root: &self.root,
+            inventory: self.inventory,
+            include_ignored: self.include_ignored,
+            include_vendored: self.include_vendored,
+            threads: self.threads,
+        }
     }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    if let Err(e) = file.take(max + 1).read_to_end(&mut bytes) {
-        return skipped(format!("{rel}: could not be read: {e}"));
-    }
+}
+
+fn scan_one(path: &Path, rel: &str, detector: &Detector, opts: &CheckOptions<'_>) -> Msg {
+    let inventory = opts.inventory;
+    let (bytes, note) = match crate::scope::read(path, rel, inventory.scan.max_file_size) {
+        Read::Text { bytes, note } => (bytes, note),
+        Read::Binary(d) | Read::NotChecked(d) => return Msg::Skipped(d),
+    };
     if let Some(p) = opts.progress {
         p.files.fetch_add(1, Ordering::Relaxed);
         p.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
-    if is_binary(&bytes) {
-        return Msg::Binary;
+    if !opts.include_vendored {
+        if let Some(why) = crate::scope::out_of_scope_content(rel, &bytes) {
+            return Msg::Skipped(Diagnostic {
+                kind: DiagnosticKind::OutOfScope,
+                path: rel.to_owned(),
+                region: None,
+                message: format!("{why}, not scanned (--include-vendored scans it)"),
+            });
+        }
     }
     let env = inventory.attribute(rel);
     let infra = infra_wanted(opts.skip_rules);
@@ -160,6 +134,7 @@ fn scan_one(
         opts.fingerprinter,
         infra,
     );
+    outcome.diagnostics.extend(note);
     if let Some(ds) = outcome.facts.dataset.as_mut() {
         ds.provenance = crate::dataset::provenance(path, rel, &bytes);
     }
@@ -182,23 +157,6 @@ fn is_skipped(id: &str, skip: &[String]) -> bool {
         let s = s.trim().trim_end_matches('.');
         !s.is_empty() && (id == s || id.strip_prefix(s).is_some_and(|r| r.starts_with('.')))
     })
-}
-
-/// `root`-relative, `/`-separated path; a single-file root is shown by its name.
-fn relative(root: &Path, path: &Path, single_file: bool) -> String {
-    let rel = if single_file {
-        path.file_name().map(PathBuf::from).unwrap_or_default()
-    } else {
-        path.strip_prefix(root)
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let s = rel.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' {
-        s.into_owned()
-    } else {
-        s.replace(std::path::MAIN_SEPARATOR, "/")
-    }
 }
 
 #[derive(Default)]
@@ -232,9 +190,14 @@ impl Assembly {
             }
             Msg::Skipped(d) => {
                 self.stats.files_skipped += 1;
+                match d.kind {
+                    DiagnosticKind::Binary => self.stats.binary += 1,
+                    DiagnosticKind::OutOfScope => self.stats.out_of_scope += 1,
+                    _ => self.stats.not_checked += 1,
+                }
                 self.diagnostics.push(d);
             }
-            Msg::Binary => self.stats.files_skipped += 1,
+            Msg::Note(d) => self.diagnostics.push(d),
         }
     }
 
@@ -272,6 +235,22 @@ impl Assembly {
                     })
                     .files += 1;
             }
+        }
+        // An environment that only CI/CD names (`environment: production`, a
+        // workflow `env: ENVIRONMENT: production`) is still one of the tree's.
+        for target in self
+            .pipelines
+            .iter()
+            .flat_map(|p| &p.jobs)
+            .filter_map(|j| j.target.as_ref())
+        {
+            envs.entry(target.env.clone())
+                .or_insert_with(|| EnvSummary {
+                    name: target.env.clone(),
+                    tier: target.tier,
+                    files: 0,
+                    inferred: true,
+                });
         }
         let mut environments: Vec<EnvSummary> = envs.into_values().collect();
         environments.sort_by(|a, b| (a.tier, &a.name).cmp(&(b.tier, &b.name)));

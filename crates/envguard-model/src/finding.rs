@@ -174,17 +174,77 @@ impl FindingBuilder {
 pub enum DiagnosticKind {
     /// A file of a known format failed to parse; it was still scanned as text.
     ParseError,
-    /// A file was skipped (too large, unreadable).
-    Skipped,
+    /// A path in scope that was not read: permission denied, an I/O error, over
+    /// the size limit, a directory that could not be listed. The run is
+    /// incomplete (its own exit code unless `--allow-incomplete`).
+    NotChecked,
+    /// A binary file (a NUL byte in its first 8 KiB, and a name that does not say
+    /// configuration): not scanned, named so a reader knows (a Java keystore can
+    /// hold a private key).
+    Binary,
+    /// Vendored, minified or generated code, or a lockfile: out of scope by
+    /// default (`--include-vendored` scans them), named and counted.
+    OutOfScope,
+    /// A file read with some bytes replaced (NUL bytes in a configuration file)
+    /// or transcoded (UTF-16): scanned, but not byte for byte.
+    Decoded,
+    /// A structured file too large to parse: scanned line by line only.
+    TextOnly,
     /// A problem with envguard's own configuration that did not stop the scan.
     Config,
 }
 
 impl DiagnosticKind {
+    /// Every kind, in report order.
+    pub const ALL: [DiagnosticKind; 7] = [
+        DiagnosticKind::NotChecked,
+        DiagnosticKind::ParseError,
+        DiagnosticKind::Decoded,
+        DiagnosticKind::TextOnly,
+        DiagnosticKind::Binary,
+        DiagnosticKind::OutOfScope,
+        DiagnosticKind::Config,
+    ];
+
+    /// One sentence: what a diagnostic of this kind means.
+    pub fn summary(self) -> &'static str {
+        match self {
+            DiagnosticKind::ParseError => {
+                "A file of a known format failed to parse; it was still scanned as text."
+            }
+            DiagnosticKind::NotChecked => {
+                "A path in scope could not be read (permission, I/O error, size limit); the run is incomplete."
+            }
+            DiagnosticKind::Binary => "A binary file was not scanned.",
+            DiagnosticKind::OutOfScope => {
+                "Vendored, minified or generated code, or a lockfile, left out of the scan (--include-vendored scans it)."
+            }
+            DiagnosticKind::Decoded => {
+                "A file was read with some bytes replaced or transcoded; it was scanned."
+            }
+            DiagnosticKind::TextOnly => {
+                "A structured file too large to parse was scanned line by line only."
+            }
+            DiagnosticKind::Config => {
+                "A problem with envguard's own configuration that did not stop the scan."
+            }
+        }
+    }
+
+    /// True when the path was in scope and was not read: the run cannot vouch
+    /// for it, so it is incomplete (fail closed).
+    pub fn incomplete(self) -> bool {
+        self == DiagnosticKind::NotChecked
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DiagnosticKind::ParseError => "parse-error",
-            DiagnosticKind::Skipped => "skipped",
+            DiagnosticKind::NotChecked => "not-checked",
+            DiagnosticKind::Binary => "binary",
+            DiagnosticKind::OutOfScope => "out-of-scope",
+            DiagnosticKind::Decoded => "decoded",
+            DiagnosticKind::TextOnly => "text-only",
             DiagnosticKind::Config => "config",
         }
     }

@@ -42,8 +42,14 @@ pub struct ScanStats {
     pub bytes_scanned: u64,
     /// Files of a known format that were parsed into facts.
     pub files_parsed: u64,
-    /// Files skipped as binary, too large or unreadable.
+    /// Files not scanned: binary, out of scope, too large or unreadable.
     pub files_skipped: u64,
+    /// Paths in scope that could not be read (`not-checked` diagnostics).
+    pub not_checked: u64,
+    /// Binary files, named in `binary` diagnostics.
+    pub binary: u64,
+    /// Vendored, minified, generated files and lockfiles left out.
+    pub out_of_scope: u64,
 }
 
 /// Everything a scan produced; the one input of every reporter.
@@ -71,6 +77,15 @@ impl ScanResult {
     }
     pub fn suppressed(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppression.is_some())
+    }
+    /// True when some path in scope was not read (fail closed: such a run
+    /// never ends in "pass" unless the user allows it).
+    pub fn incomplete(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.kind.incomplete())
+    }
+    /// The paths in scope that were not read.
+    pub fn not_checked(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.kind.incomplete())
     }
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().find(|r| r.id == id)

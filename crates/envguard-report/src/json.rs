@@ -48,6 +48,11 @@ struct Summary<'a> {
     bytes_scanned: u64,
     files_parsed: u64,
     files_skipped: u64,
+    /// Paths in scope that were not read (fail closed: `result` is
+    /// `incomplete` unless `--allow-incomplete`).
+    not_checked: u64,
+    binary: u64,
+    out_of_scope: u64,
     findings: SeverityCounts,
     suppressed: SuppressedCounts,
     diagnostics: u64,
@@ -203,6 +208,9 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
             bytes_scanned: stats.bytes_scanned,
             files_parsed: stats.files_parsed,
             files_skipped: stats.files_skipped,
+            not_checked: stats.not_checked,
+            binary: stats.binary,
+            out_of_scope: stats.out_of_scope,
             findings: SeverityCounts {
                 total: c.active(),
                 error: c.active_of(Severity::Error),
@@ -218,7 +226,7 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
             diagnostics: view.diagnostics.len() as u64,
             fail_on: view.fail_on.map(Severity::as_str),
             failing: c.failing,
-            result: if view.fails() { "fail" } else { "pass" },
+            result: view.verdict().as_str(),
         },
         environments: view
             .environments

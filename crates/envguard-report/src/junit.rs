@@ -112,7 +112,13 @@ pub(crate) fn render(
                 Some(r) => format!("{}:{}:{}", d.path, r.start_line, r.start_column),
                 None => d.path.clone(),
             };
-            let mut status = TestCaseStatus::skipped();
+            // A path in scope that was not read is an error case: the JUnit
+            // verdict fails closed like the exit code (unless allowed).
+            let mut status = if d.kind.incomplete() && !view.allow_incomplete {
+                TestCaseStatus::non_success(NonSuccessKind::Error)
+            } else {
+                TestCaseStatus::skipped()
+            };
             status
                 .set_message(d.message.as_str())
                 .set_type(d.kind.as_str());

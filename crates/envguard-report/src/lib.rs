@@ -105,6 +105,9 @@ pub struct RenderOptions {
     /// `None` means never. Text, JSON and Markdown state the verdict; JUnit
     /// reports only such findings as failures.
     pub fail_on: Option<Severity>,
+    /// `--allow-incomplete`: paths in scope that were not read are still
+    /// listed, but do not fail the run.
+    pub allow_incomplete: bool,
 }
 
 impl Default for RenderOptions {
@@ -113,6 +116,7 @@ impl Default for RenderOptions {
             color: false,
             tool_version: env!("CARGO_PKG_VERSION"),
             fail_on: Some(Severity::Error),
+            allow_incomplete: false,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! Text from the scan (paths, messages, labels) is escaped so that it cannot
 //! break a table or inject markup: `|` and backticks above all.
 
-use crate::view::{human_bytes, plural, sanitize, View, SEVERITIES, SUPPRESSION_KINDS};
+use crate::view::{human_bytes, plural, sanitize, Verdict, View, SEVERITIES, SUPPRESSION_KINDS};
 use crate::RenderOptions;
 use envguard_model::Location;
 use std::io::{self, Write};
@@ -65,6 +65,10 @@ pub(crate) fn render(
     writeln!(out, "# envguard report")?;
     writeln!(out)?;
     let verdict = match view.fail_on {
+        _ if view.verdict() == Verdict::Incomplete => format!(
+            "**Result: incomplete**: {} in scope not checked (see Diagnostics, kind `not-checked`).",
+            plural(stats.not_checked.max(1), "path", "paths")
+        ),
         None => "**Result: pass** (`--fail-on never`).".to_owned(),
         Some(t) if view.fails() => format!(
             "**Result: fail**: {} at or above `{t}`.",

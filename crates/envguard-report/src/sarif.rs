@@ -306,27 +306,17 @@ fn rule_descriptor(rule: &Rule<'_>) -> ReportingDescriptor {
     }
 }
 
-const NOTIFICATION_KINDS: [DiagnosticKind; 3] = [
-    DiagnosticKind::ParseError,
-    DiagnosticKind::Skipped,
-    DiagnosticKind::Config,
-];
-
 fn notification_descriptor(kind: DiagnosticKind) -> ReportingDescriptor {
-    let (name, summary) = match kind {
-        DiagnosticKind::ParseError => (
-            "ParseError",
-            "A file of a known format failed to parse; it was still scanned as text.",
-        ),
-        DiagnosticKind::Skipped => (
-            "SkippedFile",
-            "A file was skipped (binary, too large or unreadable).",
-        ),
-        DiagnosticKind::Config => (
-            "ConfigurationProblem",
-            "A problem with envguard's own configuration that did not stop the scan.",
-        ),
+    let name = match kind {
+        DiagnosticKind::ParseError => "ParseError",
+        DiagnosticKind::NotChecked => "NotChecked",
+        DiagnosticKind::Binary => "BinaryFile",
+        DiagnosticKind::OutOfScope => "OutOfScope",
+        DiagnosticKind::Decoded => "DecodedFile",
+        DiagnosticKind::TextOnly => "TextOnly",
+        DiagnosticKind::Config => "ConfigurationProblem",
     };
+    let summary = kind.summary();
     ReportingDescriptor {
         id: kind.as_str().to_owned(),
         name: name.to_owned(),
@@ -351,8 +341,11 @@ fn notification_descriptor(kind: DiagnosticKind) -> ReportingDescriptor {
 
 fn notification_level(kind: DiagnosticKind) -> &'static str {
     match kind {
-        DiagnosticKind::ParseError | DiagnosticKind::Config => "warning",
-        DiagnosticKind::Skipped => "note",
+        // A path in scope that was not read: the run did not do all it was
+        // asked to (with `executionSuccessful: false`).
+        DiagnosticKind::NotChecked => "error",
+        DiagnosticKind::ParseError | DiagnosticKind::Config | DiagnosticKind::Decoded => "warning",
+        DiagnosticKind::Binary | DiagnosticKind::OutOfScope | DiagnosticKind::TextOnly => "note",
     }
 }
 
@@ -490,7 +483,7 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
         .diagnostics
         .iter()
         .map(|d| {
-            let index = NOTIFICATION_KINDS
+            let index = DiagnosticKind::ALL
                 .iter()
                 .position(|k| *k == d.kind)
                 .unwrap_or_default();
@@ -529,14 +522,14 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
                     version: opts.tool_version,
                     information_uri: crate::REPOSITORY_URL,
                     rules: view.rules.iter().map(rule_descriptor).collect(),
-                    notifications: NOTIFICATION_KINDS
+                    notifications: DiagnosticKind::ALL
                         .into_iter()
                         .map(notification_descriptor)
                         .collect(),
                 },
             },
             invocations: [Invocation {
-                execution_successful: true,
+                execution_successful: !view.result.incomplete(),
                 tool_execution_notifications: notifications,
             }],
             original_uri_base_ids: BTreeMap::from([(

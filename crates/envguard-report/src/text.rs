@@ -1,9 +1,9 @@
 //! Human-readable text: findings grouped by rule, then diagnostics, then a
 //! summary. ANSI colour only when asked for.
 
-use crate::view::{human_bytes, plural, sanitize, View, SEVERITIES, SUPPRESSION_KINDS};
+use crate::view::{human_bytes, plural, sanitize, Verdict, View, SEVERITIES, SUPPRESSION_KINDS};
 use crate::RenderOptions;
-use envguard_model::{Finding, Location, Severity};
+use envguard_model::{Diagnostic, DiagnosticKind, Finding, Location, Severity};
 use std::io::{self, Write};
 
 const RESET: &str = "\x1b[0m";
@@ -100,29 +100,50 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
         }
     }
 
-    if !view.diagnostics.is_empty() {
+    // Fail closed: what was not read comes first and in full.
+    let not_checked: Vec<&Diagnostic> = view.diagnostics_of(DiagnosticKind::NotChecked).collect();
+    if !not_checked.is_empty() {
         writeln!(
             out,
             "{}",
-            p.style(BOLD, &format!("diagnostics ({})", view.diagnostics.len()))
+            p.style(RED, &format!("not checked ({})", not_checked.len()))
         )?;
-        for d in &view.diagnostics {
-            let place = match d.region {
-                Some(r) => format!("{}:{}:{}", sanitize(&d.path), r.start_line, r.start_column),
-                None => sanitize(&d.path).into_owned(),
+        for d in &not_checked {
+            writeln!(out, "  {}", diagnostic_line(d, &p))?;
+        }
+        writeln!(out)?;
+    }
+    let others: Vec<&Diagnostic> = view
+        .diagnostics
+        .iter()
+        .copied()
+        .filter(|d| !d.kind.incomplete())
+        .collect();
+    if !others.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.style(BOLD, &format!("diagnostics ({})", others.len()))
+        )?;
+        for kind in DiagnosticKind::ALL {
+            let of_kind: Vec<&&Diagnostic> = others.iter().filter(|d| d.kind == kind).collect();
+            // Named, not only counted; a long list of binaries or vendored
+            // files is cut here and given whole in the JSON and SARIF reports.
+            let cap = match kind {
+                DiagnosticKind::Binary | DiagnosticKind::OutOfScope => LISTED,
+                _ => usize::MAX,
             };
-            let place = if place.is_empty() {
-                "(no file)".to_owned()
-            } else {
-                place
-            };
-            writeln!(
-                out,
-                "  {}  {}: {}",
-                p.style(YELLOW, d.kind.as_str()),
-                place,
-                sanitize(&d.message)
-            )?;
+            for d in of_kind.iter().take(cap) {
+                writeln!(out, "  {}", diagnostic_line(d, &p))?;
+            }
+            if of_kind.len() > cap {
+                writeln!(
+                    out,
+                    "  {}  … and {} more (the JSON report lists every one)",
+                    p.style(YELLOW, kind.as_str()),
+                    of_kind.len() - cap
+                )?;
+            }
         }
         writeln!(out)?;
     }
@@ -138,6 +159,13 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
         stats.files_parsed,
         stats.files_skipped
     )?;
+    if stats.files_skipped > 0 {
+        writeln!(
+            out,
+            "  skipped       {} not checked, {} binary, {} out of scope (vendored, minified, generated, lockfiles)",
+            stats.not_checked, stats.binary, stats.out_of_scope
+        )?;
+    }
     let envs = view.environment_labels(|n| sanitize(n).into_owned());
     writeln!(
         out,
@@ -170,6 +198,11 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
     )?;
     writeln!(out, "  diagnostics   {}", view.diagnostics.len())?;
     let verdict = match view.fail_on {
+        _ if view.verdict() == Verdict::Incomplete => format!(
+            "{}: {} in scope not checked (listed above; --allow-incomplete to accept)",
+            p.style(RED, "incomplete"),
+            plural(stats.not_checked.max(1), "path", "paths")
+        ),
         None => p.style(GREEN, "pass") + " (--fail-on never)",
         Some(t) if view.fails() => format!(
             "{}: {} at or above {t}",
@@ -183,4 +216,26 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
     };
     writeln!(out, "  result        {verdict}")?;
     Ok(())
+}
+
+/// Binary and out-of-scope files named in the text report before "… and N more".
+const LISTED: usize = 10;
+
+fn diagnostic_line(d: &Diagnostic, p: &Paint) -> String {
+    let place = match d.region {
+        Some(r) => format!("{}:{}:{}", sanitize(&d.path), r.start_line, r.start_column),
+        None => sanitize(&d.path).into_owned(),
+    };
+    let place = if place.is_empty() {
+        "(no file)".to_owned()
+    } else {
+        place
+    };
+    let color = if d.kind.incomplete() { RED } else { YELLOW };
+    format!(
+        "{}  {}: {}",
+        p.style(color, d.kind.as_str()),
+        place,
+        sanitize(&d.message)
+    )
 }

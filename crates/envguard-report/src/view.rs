@@ -3,7 +3,8 @@
 
 use crate::RenderOptions;
 use envguard_model::{
-    Diagnostic, EnvSummary, Finding, RuleMeta, ScanResult, Severity, SuppressionKind,
+    Diagnostic, DiagnosticKind, EnvSummary, Finding, RuleMeta, ScanResult, Severity,
+    SuppressionKind,
 };
 
 /// A rule as the reports show it: its metadata when the scan listed it, or just
@@ -114,6 +115,26 @@ pub(crate) struct View<'a> {
     pub rules: Vec<Rule<'a>>,
     pub counts: Counts,
     pub fail_on: Option<Severity>,
+    pub allow_incomplete: bool,
+}
+
+/// The run's verdict, the same in every format and in the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Pass,
+    Fail,
+    /// Paths in scope were not read and `--allow-incomplete` was not given.
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
 }
 
 impl<'a> View<'a> {
@@ -197,7 +218,32 @@ impl<'a> View<'a> {
             rules,
             counts,
             fail_on: opts.fail_on,
+            allow_incomplete: opts.allow_incomplete,
         }
+    }
+
+    /// Fail closed: a run that left paths in scope unread is incomplete (unless
+    /// allowed), whatever it found; else it fails on an active finding at or
+    /// above `--fail-on`.
+    pub fn verdict(&self) -> Verdict {
+        if !self.allow_incomplete && self.result.incomplete() {
+            Verdict::Incomplete
+        } else if self.fails() {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// Diagnostics of one kind.
+    pub fn diagnostics_of(
+        &self,
+        kind: DiagnosticKind,
+    ) -> impl Iterator<Item = &'a Diagnostic> + '_ {
+        self.diagnostics
+            .iter()
+            .copied()
+            .filter(move |d| d.kind == kind)
     }
 
     /// True when an active finding is at or above `--fail-on`.

@@ -12,6 +12,7 @@ fn opts() -> RenderOptions {
         color: false,
         tool_version: common::TOOL_VERSION,
         fail_on: Some(Severity::Error),
+        allow_incomplete: false,
     }
 }
 

@@ -18,6 +18,7 @@ fn sarif(result: &ScanResult) -> Value {
         color: false,
         tool_version: common::TOOL_VERSION,
         fail_on: Some(Severity::Error),
+        allow_incomplete: false,
     };
     let s = render_to_string(OutputFormat::Sarif, result, &opts).expect("render");
     serde_json::from_str(&s).expect("SARIF is JSON")

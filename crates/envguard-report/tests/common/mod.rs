@@ -108,6 +108,8 @@ pub fn realistic() -> ScanResult {
             bytes_scanned: 48_213,
             files_parsed: 12,
             files_skipped: 1,
+            binary: 1,
+            ..ScanStats::default()
         },
         rules: vec![HARDCODED_SECRET, SECRET_REUSE],
         isolation: Default::default(),

@@ -193,7 +193,7 @@ pub(crate) fn matrix(
         let (from, to) = (&markers.envs[from].name, &markers.envs[to].name);
         let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
         for f in findings.iter().filter(|f| f.suppression.is_none()) {
-            if (f.rule_id.starts_with("R04.") || f.rule_id.starts_with("NAM."))
+            if envguard_rules::needs_of(&f.rule_id).matrix
                 && f.environments.first() == Some(from)
                 && f.environments.iter().skip(1).any(|e| e == to)
             {

@@ -15,8 +15,29 @@ use memchr::memmem;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InlineIgnore {
     pub line: u32,
-    /// `None` ignores every rule.
-    pub rules: Option<Vec<String>>,
+    pub rules: IgnoreRules,
+}
+
+/// The rules an inline ignore comment covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum IgnoreRules {
+    /// `envguard: ignore`: every rule.
+    All,
+    /// `envguard: ignore[R01.secret-reuse, …]`.
+    Listed(Vec<String>),
+    /// Another scanner's "not a secret" comment: the rules that report what the
+    /// secret detector found ([`envguard_rules::Needs::secrets`]).
+    Secrets,
+}
+
+impl IgnoreRules {
+    pub fn covers(&self, rule_id: &str) -> bool {
+        match self {
+            IgnoreRules::All => true,
+            IgnoreRules::Listed(ids) => ids.iter().any(|i| i == rule_id),
+            IgnoreRules::Secrets => envguard_rules::needs_of(rule_id).secrets,
+        }
+    }
 }
 
 pub(crate) struct FileOutcome {
@@ -339,13 +360,9 @@ fn find_inline_ignores<'a>(
         for at in memmem::find_iter(bytes, mark) {
             let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
             let (line, _) = idx.position(at);
-            let rules = vec![
-                "R01.hardcoded-secret".to_owned(),
-                "R01.secret-reuse".to_owned(),
-            ];
             out.push(InlineIgnore {
                 line,
-                rules: Some(rules),
+                rules: IgnoreRules::Secrets,
             });
         }
     }
@@ -356,14 +373,14 @@ fn find_inline_ignores<'a>(
         let rules = if rest.first() == Some(&b'[') {
             let end = memchr::memchr2(b']', b'\n', rest).unwrap_or(rest.len());
             let list = String::from_utf8_lossy(&rest[1..end]);
-            Some(
+            IgnoreRules::Listed(
                 list.split(',')
                     .map(|r| r.trim().to_owned())
                     .filter(|r| !r.is_empty())
                     .collect(),
             )
         } else {
-            None
+            IgnoreRules::All
         };
         out.push(InlineIgnore { line, rules });
     }
@@ -384,14 +401,14 @@ mod tests {
             vec![
                 InlineIgnore {
                     line: 2,
-                    rules: Some(vec![
+                    rules: IgnoreRules::Listed(vec![
                         "R01.secret-reuse".into(),
                         "R01.hardcoded-secret".into()
                     ])
                 },
                 InlineIgnore {
                     line: 3,
-                    rules: None
+                    rules: IgnoreRules::All
                 },
             ]
         );

@@ -195,10 +195,9 @@ impl Suppressor<'_> {
         for f in findings.iter_mut() {
             if let Some(ignores) = self.inline.get(&f.location.path) {
                 let line = f.location.region.start_line;
-                let hit = ignores.iter().find(|i| {
-                    (i.line == line || i.line + 1 == line)
-                        && i.rules.as_ref().is_none_or(|rs| rs.contains(&f.rule_id))
-                });
+                let hit = ignores
+                    .iter()
+                    .find(|i| (i.line == line || i.line + 1 == line) && i.rules.covers(&f.rule_id));
                 if let Some(i) = hit {
                     f.suppression = Some(Suppression {
                         kind: SuppressionKind::Inline,

@@ -142,13 +142,11 @@ fn scan_one(path: &Path, rel: &str, detector: &Detector, opts: &CheckOptions<'_>
     Msg::File(Box::new(outcome))
 }
 
-/// True unless every R04 and NAM rule is skipped: then no infrastructure
-/// facts are read at all.
+/// True when a rule that runs needs infrastructure facts: else none are read.
 fn infra_wanted(skip: &[String]) -> bool {
-    envguard_rules::registry().iter().any(|r| {
-        let id = r.meta().id;
-        (id.starts_with("R04.") || id.starts_with("NAM.")) && !is_skipped(id, skip)
-    })
+    envguard_rules::registry()
+        .iter()
+        .any(|r| r.needs().infra && !is_skipped(r.meta().id, skip))
 }
 
 /// True when `id` equals one of the skip entries or starts with one and a `.`.
@@ -259,9 +257,7 @@ impl Assembly {
             .into_iter()
             .filter(|r| !is_skipped(r.meta().id, opts.skip_rules))
             .collect();
-        let infra_wanted = rules
-            .iter()
-            .any(|r| r.meta().id.starts_with("R04.") || r.meta().id.starts_with("NAM."));
+        let infra_wanted = rules.iter().any(|r| r.needs().infra);
         let markers = if infra_wanted {
             let t = std::time::Instant::now();
             crate::isolation::attach_hcl_facts(&mut self.files, std::mem::take(&mut self.hcl));

@@ -24,7 +24,53 @@ use sha2::{Digest, Sha256};
 /// A check over the facts of a whole scan.
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
+    /// What the rule reads and gives beyond every file's secrets and
+    /// environment: the engine schedules work by these declarations and never
+    /// by rule id.
+    fn needs(&self) -> Needs {
+        Needs::default()
+    }
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// What a rule declares it needs from the engine, and what it gives back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Identity markers, state backends, networks, names and tags, read from
+    /// configuration and evaluated Terraform/Terragrunt ([`FileFacts::infra`],
+    /// [`Context::markers`]). The costliest facts: read only when a rule that
+    /// runs asks for them.
+    pub infra: bool,
+    /// Its findings between two environments fill the cells of the isolation
+    /// matrix (000 §6): the first environment of a finding references the others.
+    pub matrix: bool,
+    /// It reports values the secret detector found: another scanner's "not a
+    /// secret" comment (`gitleaks:allow`, `pragma: allowlist secret`) covers it.
+    pub secrets: bool,
+}
+
+impl Needs {
+    /// Secret occurrences only.
+    pub const SECRETS: Needs = Needs {
+        infra: false,
+        matrix: false,
+        secrets: true,
+    };
+    /// Infrastructure facts and markers, contributing to the isolation matrix.
+    pub const ISOLATION: Needs = Needs {
+        infra: true,
+        matrix: true,
+        secrets: false,
+    };
+}
+
+/// The declarations of the rule with this id (none for an unknown id).
+pub fn needs_of(id: &str) -> Needs {
+    registry()
+        .into_iter()
+        .find(|r| r.meta().id == id)
+        .map(|r| r.needs())
+        .unwrap_or_default()
 }
 
 /// Every rule, in id order. The one place rules are registered.

@@ -112,6 +112,9 @@ impl Rule for CrossEnvReference {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn needs(&self) -> crate::Needs {
+        crate::Needs::ISOLATION
+    }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for ef in env_files(ctx) {

@@ -55,6 +55,9 @@ impl Rule for HardcodedSecret {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn needs(&self) -> crate::Needs {
+        crate::Needs::SECRETS
+    }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for file in ctx.files {

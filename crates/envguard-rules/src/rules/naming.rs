@@ -67,6 +67,9 @@ impl Rule for Naming {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn needs(&self) -> crate::Needs {
+        crate::Needs::ISOLATION
+    }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let m = ctx.markers;

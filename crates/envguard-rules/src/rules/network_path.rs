@@ -71,6 +71,9 @@ impl Rule for NetworkPath {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn needs(&self) -> crate::Needs {
+        crate::Needs::ISOLATION
+    }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let m = ctx.markers;

@@ -64,6 +64,9 @@ impl Rule for SecretReuse {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn needs(&self) -> crate::Needs {
+        crate::Needs::SECRETS
+    }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut groups: BTreeMap<[u8; 32], Vec<Occ<'_>>> = BTreeMap::new();

@@ -95,6 +95,9 @@ impl Rule for SharedBackend {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn needs(&self) -> crate::Needs {
+        crate::Needs::ISOLATION
+    }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let m = ctx.markers;

@@ -57,6 +57,9 @@ impl Rule for TagMismatch {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn needs(&self) -> crate::Needs {
+        crate::Needs::ISOLATION
+    }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for ef in env_files(ctx) {

@@ -102,30 +102,39 @@ enum ProvenanceCommand {
 
 const BLOCK: usize = 16 << 20;
 
+/// The dataset files under `path` (itself when it is a file), walked like
+/// `check` walks a tree (ignore rules, vendored code left out). A path that
+/// could not be read stops the run with its name (fail closed).
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .with_context(|| format!("{}: cannot list", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            let name = e
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name == ".git" || name == "target" || name == "node_modules" {
-                continue;
-            }
-            if e.is_dir() || DatasetFormat::from_path(&e.to_string_lossy()).is_some() {
-                collect(&e, out)?;
-            }
-        }
-    } else {
+    if !meta.is_dir() {
         out.push(path.to_path_buf());
+        return Ok(());
     }
+    let inventory = envguard_model::Inventory::default();
+    let scope = envguard_engine::scope::Scope {
+        root: path,
+        inventory: &inventory,
+        include_ignored: false,
+        include_vendored: false,
+        threads: 0,
+    };
+    let (files, diagnostics) = scope.files();
+    let unread: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.kind.incomplete())
+        .map(|d| format!("{}: {}", path.join(&d.path).display(), d.message))
+        .collect();
+    if !unread.is_empty() {
+        bail!("not every path could be read:\n  {}", unread.join("\n  "));
+    }
+    out.extend(
+        files
+            .into_iter()
+            .filter(|(_, rel)| DatasetFormat::from_path(rel).is_some())
+            .map(|(p, _)| p),
+    );
     Ok(())
 }
 

@@ -5,15 +5,9 @@
 
 mod common;
 
-use common::{envguard, stdout};
+use common::{envguard, stdout, write};
 use serde_json::Value;
 use std::path::Path;
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 /// A Terraform repository with no environment folders: one root module, and a
 /// workflow that applies it to production on a tag.

@@ -6,17 +6,11 @@
 
 mod common;
 
-use common::{envguard, stdout};
+use common::{envguard, stdout, write};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn write(dir: &Path, rel: &str, bytes: &[u8]) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, bytes).unwrap();
-}
 
 /// A password that staging and prod share (the example key of no provider).
 const SHARED: &str = "Zq8vT2mWx4LpR7nK3sHd9fJc";

@@ -47,3 +47,10 @@ pub fn assert_valid_sarif(sarif: &Value) {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// Writes `contents` to `dir/rel`, creating the folders on the way.
+pub fn write(dir: &Path, rel: &str, contents: impl AsRef<[u8]>) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, contents).unwrap();
+}

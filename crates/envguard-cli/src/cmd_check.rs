@@ -1,11 +1,12 @@
+use crate::config::{load_ci_settings, load_inventory, load_waivers};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
-use envguard_engine::{check, Baseline, CheckOptions, Progress, WaiverFile};
-use envguard_model::{Inventory, Severity};
+use envguard_engine::{check, Baseline, CheckOptions, Progress};
+use envguard_model::Severity;
 use envguard_report::{render, OutputFormat, RenderOptions};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -179,57 +180,6 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     let failing = fail_on.is_some_and(|min| result.active().any(|f| f.severity >= min));
     Ok(if failing { 1 } else { 0 })
-}
-
-pub(crate) fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {
-    let candidate = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => Some(root.join("envguard.toml")).filter(|p| root.is_dir() && p.is_file()),
-    };
-    let Some(path) = candidate else {
-        return Ok(Inventory::default());
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    Inventory::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-/// `--ci-settings FILE`, else the inventory's `[ci] settings` (relative to the root).
-pub(crate) fn load_ci_settings(
-    root: &Path,
-    explicit: Option<&Path>,
-    inventory: &Inventory,
-) -> Result<Option<envguard_pipeline::CiSettings>> {
-    let path = match (explicit, &inventory.ci_settings) {
-        (Some(p), _) => p.to_path_buf(),
-        (None, Some(rel)) => root.join(rel),
-        (None, None) => return Ok(None),
-    };
-    let path = path.as_path();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    envguard_pipeline::CiSettings::parse(&text)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-pub(crate) fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {
-    let candidate = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => Some(root.join("envguard-waivers.toml")).filter(|p| root.is_dir() && p.is_file()),
-    };
-    let Some(path) = candidate else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let display = path
-        .strip_prefix(root)
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .unwrap_or_else(|_| path.display().to_string());
-    WaiverFile::parse(&display, &text)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// A progress line on standard error for scans that take more than a second.

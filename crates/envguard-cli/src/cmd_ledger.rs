@@ -149,8 +149,7 @@ fn ledger_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     let toml = std::path::Path::new("envguard.toml");
     match std::fs::read_to_string(toml) {
         Ok(text) => {
-            let inv = envguard_model::Inventory::parse(&text)
-                .with_context(|| format!("{}", toml.display()))?;
+            let inv = crate::config::parse_inventory(toml, &text)?;
             if let Some(d) = inv.ledger_dir {
                 return Ok(PathBuf::from(d));
             }

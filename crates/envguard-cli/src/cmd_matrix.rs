@@ -1,7 +1,7 @@
 //! `envguard matrix`: runs the same check as `envguard check` and prints the
 //! environment isolation matrix (policy 000 §6) it carries.
 
-use crate::cmd_check::{load_ci_settings, load_inventory, load_waivers};
+use crate::config::{load_ci_settings, load_inventory, load_waivers};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;

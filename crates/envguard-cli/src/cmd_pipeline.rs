@@ -1,4 +1,4 @@
-use crate::cmd_check::{load_ci_settings, load_inventory};
+use crate::config::{load_ci_settings, load_inventory};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use envguard_pipeline::{Approval, CiSettings, Job, Pipeline};

@@ -9,6 +9,7 @@ mod cmd_ledger;
 mod cmd_matrix;
 mod cmd_pipeline;
 mod cmd_rules;
+mod config;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,4 +1,4 @@
-use crate::config::{load_ci_settings, load_inventory, load_waivers};
+use crate::config::{load_ci_settings, load_inventory, load_waivers, write_output};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
@@ -164,20 +164,9 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         tool_version: env!("CARGO_PKG_VERSION"),
         fail_on,
     };
-    match &args.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            render(format, &result, &opts, &mut buf)?;
-            std::fs::write(path, buf)
-                .with_context(|| format!("{}: cannot write report", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            render(format, &result, &opts, &mut lock)?;
-            lock.flush()?;
-        }
-    }
+    let mut report = Vec::new();
+    render(format, &result, &opts, &mut report)?;
+    write_output(args.output.as_deref(), &report)?;
     let failing = fail_on.is_some_and(|min| result.active().any(|f| f.severity >= min));
     Ok(if failing { 1 } else { 0 })
 }

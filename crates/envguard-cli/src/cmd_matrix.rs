@@ -1,13 +1,12 @@
 //! `envguard matrix`: runs the same check as `envguard check` and prints the
 //! environment isolation matrix (policy 000 §6) it carries.
 
-use crate::config::{load_ci_settings, load_inventory, load_waivers};
-use anyhow::{bail, Context as _, Result};
+use crate::config::{load_ci_settings, load_inventory, load_waivers, write_output};
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
 use envguard_engine::{check, CheckOptions};
 use envguard_report::{render_matrix, MatrixFormat};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -76,14 +75,6 @@ pub fn run(args: MatrixArgs) -> Result<u8> {
         Format::Html => MatrixFormat::Html,
     };
     let text = render_matrix(&result, format);
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("{}: cannot write the matrix", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
+    write_output(args.output.as_deref(), text.as_bytes())?;
     Ok(0)
 }

@@ -79,3 +79,20 @@ pub(crate) fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Optio
         .map(Some)
         .map_err(|e| anyhow!("{}: {e}", path.display()))
 }
+
+/// Writes what a command produced to `-o FILE`, or to standard output
+/// without it: the one meaning of `-o/--output` on every command.
+pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    match output {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}

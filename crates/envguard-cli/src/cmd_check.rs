@@ -1,5 +1,5 @@
-use crate::config::{load_ci_settings, load_inventory, load_waivers, write_output};
-use anyhow::{bail, Context as _, Result};
+use crate::config::{write_output, Config, ConfigArgs};
+use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
 use envguard_engine::{check, Baseline, CheckOptions, Progress};
@@ -24,15 +24,8 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
-    /// Inventory file [default: PATH/envguard.toml when present; zero-config inference otherwise].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Waiver file [default: PATH/envguard-waivers.toml when present].
-    #[arg(long, value_name = "FILE")]
-    waivers: Option<PathBuf>,
-    /// Environment protection rules: the JSON of `gh api repos/OWNER/REPO/environments`.
-    #[arg(long, value_name = "FILE")]
-    ci_settings: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
     /// Suppress the findings recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -81,11 +74,11 @@ enum Color {
 
 pub fn run(args: CheckArgs) -> Result<u8> {
     let root = &args.path;
-    if !root.exists() {
-        bail!("{}: no such file or directory", root.display());
-    }
-    let inventory = load_inventory(root, args.config.as_deref())?;
-    let waivers = load_waivers(root, args.waivers.as_deref())?;
+    let Config {
+        inventory,
+        waivers,
+        ci_settings,
+    } = args.config.load(root)?;
     let baseline = match &args.baseline {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -94,7 +87,6 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         }
         None => None,
     };
-    let ci_settings = load_ci_settings(root, args.ci_settings.as_deref(), &inventory)?;
     let fingerprinter = Fingerprinter::from_env_or_random();
     let progress = Progress::default();
     let options = CheckOptions {

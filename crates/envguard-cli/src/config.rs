@@ -2,10 +2,50 @@
 //! the waivers and the CI environment settings. One loader each, shared by
 //! `check`, `matrix`, `pipeline` and `ledger`.
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Args;
 use envguard_engine::WaiverFile;
 use envguard_model::Inventory;
+use envguard_pipeline::CiSettings;
 use std::path::{Path, PathBuf};
+
+/// What `check` and `matrix` read besides the tree.
+#[derive(Args)]
+pub(crate) struct ConfigArgs {
+    /// Inventory file [default: PATH/envguard.toml when present; zero-config inference otherwise].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Waiver file [default: PATH/envguard-waivers.toml when present].
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Environment protection rules: the JSON of `gh api repos/OWNER/REPO/environments`.
+    #[arg(long, value_name = "FILE")]
+    ci_settings: Option<PathBuf>,
+}
+
+/// The files of [`ConfigArgs`], read.
+pub(crate) struct Config {
+    pub inventory: Inventory,
+    pub waivers: Option<WaiverFile>,
+    pub ci_settings: Option<CiSettings>,
+}
+
+impl ConfigArgs {
+    /// Reads them for the tree (or single file) at `root`, which must exist.
+    pub(crate) fn load(&self, root: &Path) -> Result<Config> {
+        if !root.exists() {
+            bail!("{}: no such file or directory", root.display());
+        }
+        let inventory = load_inventory(root, self.config.as_deref())?;
+        let waivers = load_waivers(root, self.waivers.as_deref())?;
+        let ci_settings = load_ci_settings(root, self.ci_settings.as_deref(), &inventory)?;
+        Ok(Config {
+            inventory,
+            waivers,
+            ci_settings,
+        })
+    }
+}
 
 /// `explicit` when given, else `root/name` when the root is a folder holding it.
 fn default_file(root: &Path, explicit: Option<&Path>, name: &str) -> Option<PathBuf> {
@@ -54,19 +94,19 @@ pub(crate) fn load_ci_settings(
     root: &Path,
     explicit: Option<&Path>,
     inventory: &Inventory,
-) -> Result<Option<envguard_pipeline::CiSettings>> {
+) -> Result<Option<CiSettings>> {
     let path = match (explicit, &inventory.ci_settings) {
         (Some(p), _) => p.to_path_buf(),
         (None, Some(rel)) => root.join(rel),
         (None, None) => return Ok(None),
     };
-    envguard_pipeline::CiSettings::parse(&read(&path)?)
+    CiSettings::parse(&read(&path)?)
         .map(Some)
         .map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// `--waivers FILE`, else `ROOT/envguard-waivers.toml` when present.
-pub(crate) fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {
+fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {
     let Some(path) = default_file(root, explicit, "envguard-waivers.toml") else {
         return Ok(None);
     };

@@ -1,11 +1,12 @@
-use anyhow::{bail, Context as _, Result};
+use crate::config::{write_output, Config, ConfigArgs};
+use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
-use envguard_engine::{check, Baseline, CheckOptions, Progress, WaiverFile};
-use envguard_model::{Inventory, Severity};
+use envguard_engine::{check, Baseline, CheckOptions, Progress};
+use envguard_model::Severity;
 use envguard_report::{render, OutputFormat, RenderOptions};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,15 +24,8 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
-    /// Inventory file [default: PATH/envguard.toml when present; zero-config inference otherwise].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Waiver file [default: PATH/envguard-waivers.toml when present].
-    #[arg(long, value_name = "FILE")]
-    waivers: Option<PathBuf>,
-    /// Environment protection rules: the JSON of `gh api repos/OWNER/REPO/environments`.
-    #[arg(long, value_name = "FILE")]
-    ci_settings: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
     /// Suppress the findings recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -88,11 +82,11 @@ enum Color {
 
 pub fn run(args: CheckArgs) -> Result<u8> {
     let root = &args.path;
-    if !root.exists() {
-        bail!("{}: no such file or directory", root.display());
-    }
-    let inventory = load_inventory(root, args.config.as_deref())?;
-    let waivers = load_waivers(root, args.waivers.as_deref())?;
+    let Config {
+        inventory,
+        waivers,
+        ci_settings,
+    } = args.config.load(root)?;
     let baseline = match &args.baseline {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -101,7 +95,6 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         }
         None => None,
     };
-    let ci_settings = load_ci_settings(root, args.ci_settings.as_deref(), &inventory)?;
     let fingerprinter = Fingerprinter::from_env_or_random();
     let progress = Progress::default();
     let options = CheckOptions {
@@ -173,20 +166,9 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         fail_on,
         allow_incomplete: args.allow_incomplete,
     };
-    match &args.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            render(format, &result, &opts, &mut buf)?;
-            std::fs::write(path, buf)
-                .with_context(|| format!("{}: cannot write report", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            render(format, &result, &opts, &mut lock)?;
-            lock.flush()?;
-        }
-    }
+    let mut report = Vec::new();
+    render(format, &result, &opts, &mut report)?;
+    write_output(args.output.as_deref(), &report)?;
     let failing = fail_on.is_some_and(|min| result.active().any(|f| f.severity >= min));
     Ok(exit_code(&result, failing, args.allow_incomplete))
 }
@@ -210,57 +192,6 @@ pub(crate) fn exit_code(
     } else {
         0
     }
-}
-
-pub(crate) fn load_inventory(root: &Path, explicit: Option<&Path>) -> Result<Inventory> {
-    let candidate = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => Some(root.join("envguard.toml")).filter(|p| root.is_dir() && p.is_file()),
-    };
-    let Some(path) = candidate else {
-        return Ok(Inventory::default());
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    Inventory::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-/// `--ci-settings FILE`, else the inventory's `[ci] settings` (relative to the root).
-pub(crate) fn load_ci_settings(
-    root: &Path,
-    explicit: Option<&Path>,
-    inventory: &Inventory,
-) -> Result<Option<envguard_pipeline::CiSettings>> {
-    let path = match (explicit, &inventory.ci_settings) {
-        (Some(p), _) => p.to_path_buf(),
-        (None, Some(rel)) => root.join(rel),
-        (None, None) => return Ok(None),
-    };
-    let path = path.as_path();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    envguard_pipeline::CiSettings::parse(&text)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-pub(crate) fn load_waivers(root: &Path, explicit: Option<&Path>) -> Result<Option<WaiverFile>> {
-    let candidate = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => Some(root.join("envguard-waivers.toml")).filter(|p| root.is_dir() && p.is_file()),
-    };
-    let Some(path) = candidate else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let display = path
-        .strip_prefix(root)
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .unwrap_or_else(|_| path.display().to_string());
-    WaiverFile::parse(&display, &text)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// A progress line on standard error for scans that take more than a second.

@@ -2,6 +2,7 @@
 //! data side of R-02 (no production PII/PHI outside prod) and §5 (redaction
 //! before a prompt leaves the regulated boundary).
 
+use crate::config::write_output;
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use envguard_pii::{
@@ -27,14 +28,14 @@ pub struct ScanDataArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
     format: DataFormat,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Worker threads per file [default: available cores].
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -61,16 +62,20 @@ pub enum RedactFormat {
 pub struct RedactArgs {
     /// Input file [default: standard input].
     input: Option<PathBuf>,
-    /// Output file [default: standard output].
+    /// Write the redacted data to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// How detected values are replaced. `hash` and `synth` need a project
     /// key in ENVGUARD_REDACT_KEY (or ENVGUARD_FINGERPRINT_KEY).
     #[arg(long, value_enum, default_value = "tag")]
     operator: OperatorArg,
-    /// Input format.
+    /// Input format (the output keeps it).
     #[arg(long, value_enum, default_value = "auto")]
-    format: RedactFormat,
+    input_format: RedactFormat,
+    /// The old spelling of --input-format, kept only to say so: `--format`
+    /// means the output format on every other command.
+    #[arg(long = "format", hide = true, value_name = "FORMAT")]
+    old_format: Option<String>,
     /// Print each replaced span (position, entity, confidence, validator) to
     /// standard error; never the value.
     #[arg(long)]
@@ -180,7 +185,7 @@ pub fn run_scan(args: ScanDataArgs) -> Result<u8> {
     let mut reports = Vec::new();
     let mut skipped = Vec::new();
     for f in &files {
-        match scan_file(f, args.threads)? {
+        match scan_file(f, Some(args.threads).filter(|&n| n > 0))? {
             Some(r) => reports.push(r),
             None => skipped.push(f.display().to_string()),
         }
@@ -190,12 +195,7 @@ pub fn run_scan(args: ScanDataArgs) -> Result<u8> {
         DataFormat::Json => serde_json::to_string_pretty(&render_json(&reports))? + "\n",
         DataFormat::Sarif => serde_json::to_string_pretty(&render_sarif(&reports))? + "\n",
     };
-    match &args.output {
-        Some(p) => {
-            std::fs::write(p, text).with_context(|| format!("{}: cannot write", p.display()))?
-        }
-        None => std::io::stdout().write_all(text.as_bytes())?,
-    }
+    write_output(args.output.as_deref(), text.as_bytes())?;
     Ok(u8::from(reports.iter().any(DatasetReport::has_pii)))
 }
 
@@ -327,6 +327,12 @@ fn redact_key(op: Operator) -> Result<Vec<u8>> {
 }
 
 pub fn run_redact(args: RedactArgs) -> Result<u8> {
+    if let Some(f) = &args.old_format {
+        bail!(
+            "redact reads its input format from --input-format (`--input-format {f}`); \
+             --format is the output format of the commands that write a report"
+        );
+    }
     let op = match args.operator {
         OperatorArg::Mask => Operator::Mask,
         OperatorArg::Tag => Operator::Tag,
@@ -345,7 +351,7 @@ pub fn run_redact(args: RedactArgs) -> Result<u8> {
             (v, "<stdin>".to_owned())
         }
     };
-    let fmt_name = match args.format {
+    let fmt_name = match args.input_format {
         RedactFormat::Auto => DatasetFormat::from_path(&name).map(|f| f.name()),
         RedactFormat::Text => None,
         RedactFormat::Csv => Some("csv"),
@@ -395,12 +401,7 @@ pub fn run_redact(args: RedactArgs) -> Result<u8> {
             out.into_bytes()
         }
     };
-    match &args.output {
-        Some(p) => {
-            std::fs::write(p, &output).with_context(|| format!("{}: cannot write", p.display()))?
-        }
-        None => std::io::stdout().write_all(&output)?,
-    }
+    write_output(args.output.as_deref(), &output)?;
     if args.explain {
         std::io::stderr().write_all(explain.as_bytes())?;
     }

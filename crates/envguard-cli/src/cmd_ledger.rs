@@ -100,10 +100,11 @@ enum LedgerCommand {
     /// Export entries with the checkpoint and proofs (JSONL or CSV).
     Export {
         env: String,
-        #[arg(long, value_enum, default_value = "jsonl")]
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value = "jsonl")]
         format: FormatArg,
-        /// Write here instead of stdout.
-        #[arg(long, short)]
+        /// Write the export to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
         /// Only events at or after this RFC 3339 UTC time.
         #[arg(long)]
@@ -149,8 +150,7 @@ fn ledger_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     let toml = std::path::Path::new("envguard.toml");
     match std::fs::read_to_string(toml) {
         Ok(text) => {
-            let inv = envguard_model::Inventory::parse(&text)
-                .with_context(|| format!("{}", toml.display()))?;
+            let inv = crate::config::parse_inventory(toml, &text)?;
             if let Some(d) = inv.ledger_dir {
                 return Ok(PathBuf::from(d));
             }

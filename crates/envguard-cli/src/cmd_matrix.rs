@@ -1,13 +1,12 @@
 //! `envguard matrix`: runs the same check as `envguard check` and prints the
 //! environment isolation matrix (policy 000 §6) it carries.
 
-use crate::cmd_check::{load_ci_settings, load_inventory, load_waivers};
-use anyhow::{bail, Context as _, Result};
+use crate::config::{write_output, Config, ConfigArgs};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
 use envguard_engine::{check, CheckOptions};
 use envguard_report::{render_matrix, MatrixFormat};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -21,15 +20,8 @@ pub struct MatrixArgs {
     /// Write the matrix to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Inventory file [default: PATH/envguard.toml when present; zero-config inference otherwise].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Waiver file [default: PATH/envguard-waivers.toml when present].
-    #[arg(long, value_name = "FILE")]
-    waivers: Option<PathBuf>,
-    /// Environment protection rules: the JSON of `gh api repos/OWNER/REPO/environments`.
-    #[arg(long, value_name = "FILE")]
-    ci_settings: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -47,12 +39,11 @@ enum Format {
 
 pub fn run(args: MatrixArgs) -> Result<u8> {
     let root = &args.path;
-    if !root.exists() {
-        bail!("{}: no such file or directory", root.display());
-    }
-    let inventory = load_inventory(root, args.config.as_deref())?;
-    let waivers = load_waivers(root, args.waivers.as_deref())?;
-    let ci_settings = load_ci_settings(root, args.ci_settings.as_deref(), &inventory)?;
+    let Config {
+        inventory,
+        waivers,
+        ci_settings,
+    } = args.config.load(root)?;
     let fingerprinter = Fingerprinter::from_env_or_random();
     let options = CheckOptions {
         root: root.clone(),
@@ -77,14 +68,6 @@ pub fn run(args: MatrixArgs) -> Result<u8> {
         Format::Html => MatrixFormat::Html,
     };
     let text = render_matrix(&result, format);
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("{}: cannot write the matrix", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
+    write_output(args.output.as_deref(), text.as_bytes())?;
     Ok(0)
 }

@@ -1,4 +1,4 @@
-use crate::cmd_check::{load_ci_settings, load_inventory};
+use crate::config::{load_ci_settings, load_inventory, write_output};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use envguard_pipeline::{Approval, CiSettings, Job, Pipeline};
@@ -11,8 +11,12 @@ pub struct PipelineArgs {
     /// The repository whose CI/CD pipelines to read.
     #[arg(default_value = ".")]
     path: PathBuf,
+    /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Write the pipeline model to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Inventory file [default: PATH/envguard.toml when present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -102,7 +106,7 @@ pub fn run(args: PipelineArgs) -> Result<u8> {
             threads: 0,
         });
     let rows = rows(&pipelines, settings.as_ref());
-    let mut out = std::io::stdout().lock();
+    let mut out = Vec::new();
     match args.format {
         Format::Json => {
             let doc = serde_json::json!({
@@ -177,5 +181,6 @@ pub fn run(args: PipelineArgs) -> Result<u8> {
             }
         }
     }
+    write_output(args.output.as_deref(), &out)?;
     Ok(0)
 }

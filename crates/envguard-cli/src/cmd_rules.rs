@@ -23,15 +23,28 @@ pub fn run(args: RulesArgs) -> Result<u8> {
         return Ok(0);
     }
     let mut out = std::io::stdout().lock();
-    for m in &metas {
-        writeln!(
-            out,
-            "{:<24} {:<8} {}  [{}]",
+    out.write_all(rules_table(&metas).as_bytes())?;
+    Ok(0)
+}
+
+/// One line a rule: id, default severity, summary and clauses, the first two
+/// columns as wide as their longest cell.
+fn rules_table(metas: &[envguard_model::RuleMeta]) -> String {
+    let id_width = metas.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    let severity_width = metas
+        .iter()
+        .map(|m| m.default_severity.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let mut table = String::new();
+    for m in metas {
+        table.push_str(&format!(
+            "{:<id_width$}  {:<severity_width$}  {}  [{}]\n",
             m.id,
             m.default_severity.as_str(),
             m.summary,
             m.clauses
-        )?;
+        ));
     }
-    Ok(0)
+    table
 }

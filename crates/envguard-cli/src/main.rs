@@ -10,6 +10,7 @@ mod cmd_ledger;
 mod cmd_matrix;
 mod cmd_pipeline;
 mod cmd_rules;
+mod config;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,7 +37,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check a repository: hard-coded secrets and secrets reused across environments.
+    /// Check a repository against every rule: secrets, PII in non-prod data, event labels, cross-environment references, network paths, shared backends, naming and tags, deploy gates, waivers.
     ///
     /// Exit codes: 0 when no active finding is at or above --fail-on, 1 when
     /// there is one, 2 on a usage, configuration or I/O error, 3 when a path in

@@ -294,15 +294,68 @@ fn configuration_errors_exit_2_naming_file_and_line() {
     let out = envguard(&["check", "."], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("envguard.toml") && err.contains("line 3") && err.contains("pahts"),
-        "{err}"
+    assert_eq!(
+        err.trim_end(),
+        "envguard: error: ./envguard.toml:3:1: unknown key `pahts` in [environments.prod]; did you mean `paths`?"
     );
 
     let out = envguard(&["check", "does-not-exist"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let out = envguard(&["check", ".", "--format", "yaml"], dir.path());
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Two typos in two sections of a realistic inventory: both are reported in
+/// one run, each at its line and column, on every command that reads it.
+#[test]
+fn every_configuration_error_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "envs/prod/.env", "LOG_LEVEL=info\n");
+    write(
+        dir.path(),
+        "envguard.toml",
+        r#"[scan]
+exclude = ["vendor/**"]
+max_file_sise = 1048576
+
+[environments.staging]
+tier = "test"
+paths = ["envs/staging/**"]
+
+[environments.prod]
+tier = "prod"
+paths = ["envs/prod/**"]
+hosts = "db.prod.acme.internal"
+"#,
+    );
+    let expected = "envguard: error: envguard.toml: 2 problems\n\
+         envguard.toml:3:1: unknown key `max_file_sise` in [scan]; did you mean `max_file_size`?\n\
+         envguard.toml:12:9: `hosts` in [environments.prod]: invalid type: string \"db.prod.acme.internal\", expected a sequence";
+    for cmd in [
+        &["check", ".", "--config", "envguard.toml"][..],
+        &["matrix", ".", "--config", "envguard.toml"],
+        &["pipeline", ".", "--config", "envguard.toml"],
+        &["ledger", "stats", "prod"],
+    ] {
+        let out = envguard(cmd, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end(), expected, "{cmd:?}");
+    }
+    // The same file without the typos is accepted.
+    write(
+        dir.path(),
+        "envguard.toml",
+        "[scan]\nmax_file_size = 1048576\n\n[environments.prod]\ntier = \"prod\"\n\
+         hosts = [\"db.prod.acme.internal\"]\n",
+    );
+    let out = envguard(&["check", ".", "--config", "envguard.toml"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -1,14 +1,18 @@
 //! `envguard.toml`: the optional inventory of environments.
 //!
-//! Parsed strictly (unknown keys are rejected with their line, as cargo-deny and
-//! zizmor do), then validated into [`Inventory`], whose globs are compiled once.
+//! Parsed strictly (unknown keys are rejected with their line and column, as
+//! cargo-deny and zizmor do, with the known key they most look like), then
+//! validated into [`Inventory`], whose globs are compiled once. Every problem
+//! of the file is reported at once, not only the first.
 
 use crate::infer::{canonical, infer_environment, is_weak_name};
 use crate::span::LineIndex;
 use crate::tier::Tier;
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::de::{DeserializeOwned, IntoDeserializer, Visitor};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// The data an environment may hold (000 §2, 001 "data management").
@@ -125,26 +129,59 @@ impl Default for Inventory {
     }
 }
 
-/// A problem with `envguard.toml`, with its 1-based line when known.
+/// A problem with `envguard.toml`, with its 1-based line and column when known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+#[error("{}{message}", place(*line, *column))]
 pub struct InventoryError {
     pub line: Option<u32>,
+    pub column: Option<u32>,
     pub message: String,
 }
 
-#[derive(Deserialize)]
+fn place(line: Option<u32>, column: Option<u32>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+        (Some(l), None) => format!("line {l}: "),
+        _ => String::new(),
+    }
+}
+
+/// Every problem found in one `envguard.toml` (at least one), in the order of
+/// the file, so that one run shows all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryErrors(pub Vec<InventoryError>);
+
+impl std::fmt::Display for InventoryErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InventoryErrors {}
+
+/// The keys of the top level that are not sections.
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct RawInventory {
-    #[serde(default)]
-    scan: RawScan,
-    #[serde(default)]
-    environments: BTreeMap<String, RawEnvironment>,
+struct RawTop {
     #[serde(default)]
     shared_markers: Vec<String>,
-    #[serde(default)]
+}
+
+/// The sections of the top level, each read by its own struct.
+const SECTIONS: &[&str] = &["scan", "environments", "ci", "ledger"];
+
+#[derive(Default)]
+struct RawInventory {
+    top: RawTop,
+    scan: RawScan,
+    environments: Vec<(Spanned<String>, RawEnvironment)>,
     ci: RawCi,
-    #[serde(default)]
     ledger: RawLedger,
 }
 
@@ -169,7 +206,7 @@ struct RawScan {
     infer: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawEnvironment {
     tier: Option<Spanned<String>>,
@@ -193,18 +230,219 @@ struct RawEnvironment {
     data_class: Option<DataClass>,
 }
 
-impl Inventory {
-    /// Parses and validates the text of an `envguard.toml`.
-    pub fn parse(text: &str) -> Result<Inventory, InventoryError> {
-        let lines = LineIndex::new(text.as_bytes());
-        let line_of = |offset: usize| Some(lines.position(offset).0);
-        let raw: RawInventory = toml::from_str(text).map_err(|e| InventoryError {
-            line: e.span().and_then(|s| line_of(s.start)),
-            message: e.message().trim().to_owned(),
-        })?;
+/// Reads `envguard.toml` section by section and key by key, so that one run
+/// reports every unknown key and every value of the wrong type, each at its
+/// line and column (serde's derive stops at the first). The TOML is toml's
+/// spanned [`DeTable`]; the types are still the serde structs above.
+struct Reader<'t> {
+    lines: LineIndex<'t>,
+    errors: Vec<InventoryError>,
+}
 
+impl<'t> Reader<'t> {
+    fn error(&mut self, span: Option<Range<usize>>, message: String) {
+        let (line, column) = match span {
+            Some(s) => {
+                let (l, c) = self.lines.position(s.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        self.errors.push(InventoryError {
+            line,
+            column,
+            message,
+        });
+    }
+
+    /// The whole document; `None` when it is not TOML (every syntax error is then reported).
+    fn document(&mut self, text: &'t str) -> Option<RawInventory> {
+        let (doc, syntax) = DeTable::parse_recoverable(text);
+        if !syntax.is_empty() {
+            for e in syntax {
+                self.error(e.span(), e.message().trim().to_owned());
+            }
+            return None;
+        }
+        let doc = doc.into_inner();
+        let mut raw = RawInventory {
+            top: self.read("the top level", &doc, doc_span(text), SECTIONS),
+            ..RawInventory::default()
+        };
+        for (key, value) in &doc {
+            match key.get_ref().as_ref() {
+                "scan" => raw.scan = self.read_section("[scan]", value),
+                "ci" => raw.ci = self.read_section("[ci]", value),
+                "ledger" => raw.ledger = self.read_section("[ledger]", value),
+                "environments" => {
+                    let Some(envs) = self.table("[environments]", value) else {
+                        continue;
+                    };
+                    for (name, env) in envs {
+                        let section = format!("[environments.{}]", name.get_ref());
+                        let name = Spanned::new(name.span(), name.get_ref().to_string());
+                        raw.environments
+                            .push((name, self.read_section(&section, env)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(raw)
+    }
+
+    fn table<'v>(
+        &mut self,
+        section: &str,
+        value: &'v Spanned<DeValue<'t>>,
+    ) -> Option<&'v DeTable<'t>> {
+        let table = value.get_ref().as_table();
+        if table.is_none() {
+            self.error(
+                Some(value.span()),
+                format!(
+                    "{section} must be a table, not {}",
+                    value.get_ref().type_str()
+                ),
+            );
+        }
+        table
+    }
+
+    fn read_section<T: DeserializeOwned + Default>(
+        &mut self,
+        section: &str,
+        value: &Spanned<DeValue<'t>>,
+    ) -> T {
+        match self.table(section, value) {
+            Some(table) => self.read(section, table, value.span(), &[]),
+            None => T::default(),
+        }
+    }
+
+    /// `T` from a table, key by key: an unknown key is reported with the
+    /// nearest known one, a value of the wrong type at its own place, and `T`
+    /// is built from the keys that were fine. `sections`: keys the caller
+    /// reads itself.
+    fn read<T: DeserializeOwned + Default>(
+        &mut self,
+        section: &str,
+        table: &DeTable<'t>,
+        span: Range<usize>,
+        sections: &[&str],
+    ) -> T {
+        let fields = field_names::<T>();
+        let mut good = DeTable::new();
+        for (key, value) in table {
+            let k = key.get_ref().as_ref();
+            if sections.contains(&k) {
+                continue;
+            }
+            if !fields.contains(&k) {
+                let hint = did_you_mean(k, fields.iter().chain(sections))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.error(
+                    Some(key.span()),
+                    format!("unknown key `{k}` in {section}{hint}"),
+                );
+                continue;
+            }
+            let mut one = DeTable::new();
+            one.insert(key.clone(), value.clone());
+            match T::deserialize(Spanned::new(span.clone(), one).into_deserializer()) {
+                Ok(_) => {
+                    good.insert(key.clone(), value.clone());
+                }
+                Err(e) => self.error(
+                    e.span().or(Some(value.span())),
+                    format!("`{k}` in {section}: {}", e.message().trim()),
+                ),
+            }
+        }
+        T::deserialize(Spanned::new(span.clone(), good).into_deserializer()).unwrap_or_else(|e| {
+            self.error(e.span().or(Some(span)), e.message().trim().to_owned());
+            T::default()
+        })
+    }
+}
+
+fn doc_span(text: &str) -> Range<usize> {
+    0..text.len()
+}
+
+/// The known key nearest to an unknown one, when it is near enough to be
+/// the one meant (`pahts` → `paths`, `exlude` → `exclude`).
+fn did_you_mean<'k>(key: &str, known: impl Iterator<Item = &'k &'k str>) -> Option<&'k str> {
+    let limit = 1 + key.chars().count() / 4;
+    known
+        .map(|k| {
+            (
+                strsim::damerau_levenshtein(&key.to_ascii_lowercase(), k),
+                *k,
+            )
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// The field names of a `#[derive(Deserialize)]` struct: serde's derive hands
+/// them to `deserialize_struct`, and this deserializer keeps them (the
+/// technique of serde-aux's `serde_introspect`, without its other
+/// dependencies). The unknown-key check reads them, so it cannot drift from
+/// the structs.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe<'f>(&'f mut &'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(serde::de::Error::custom("field names only"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
+
+impl Inventory {
+    /// Parses and validates the text of an `envguard.toml`, reporting every
+    /// problem found, not only the first.
+    pub fn parse(text: &str) -> Result<Inventory, InventoryErrors> {
+        let mut reader = Reader {
+            lines: LineIndex::new(text.as_bytes()),
+            errors: Vec::new(),
+        };
+        let raw = reader.document(text);
+        let inv = raw.map(|raw| Inventory::build(raw, &mut reader));
+        let mut errors = reader.errors;
+        match inv {
+            Some(inv) if errors.is_empty() => Ok(inv),
+            _ => {
+                errors.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
+                Err(InventoryErrors(errors))
+            }
+        }
+    }
+
+    /// Validates what was read: tiers, CIDRs and globs; problems go to the reader.
+    fn build(raw: RawInventory, r: &mut Reader<'_>) -> Inventory {
         let mut inv = Inventory {
-            shared_markers: raw.shared_markers,
+            shared_markers: raw.top.shared_markers,
             ci_settings: raw.ci.settings,
             ledger_dir: raw.ledger.dir,
             ..Inventory::default()
@@ -215,66 +453,21 @@ impl Inventory {
         }
         let mut exclude = GlobSetBuilder::new();
         for g in &raw.scan.exclude {
-            exclude.add(compile_glob(g, &line_of)?);
-            inv.scan.exclude.push(g.get_ref().clone());
+            if let Some(glob) = compile_glob(g, r) {
+                exclude.add(glob);
+                inv.scan.exclude.push(g.get_ref().clone());
+            }
         }
-        inv.exclude_set = exclude.build().map_err(|e| InventoryError {
-            line: None,
-            message: e.to_string(),
-        })?;
-
+        match exclude.build() {
+            Ok(set) => inv.exclude_set = set,
+            Err(e) => r.error(None, e.to_string()),
+        }
         for (name, raw_env) in raw.environments {
-            let tier = match &raw_env.tier {
-                Some(t) => parse_tier(t.get_ref()).ok_or_else(|| InventoryError {
-                    line: line_of(t.span().start),
-                    message: format!(
-                        "environment `{name}`: unknown tier `{}` (expected dev, test or prod)",
-                        t.get_ref()
-                    ),
-                })?,
-                None => canonical(&name).map(|(_, t)| t).ok_or_else(|| InventoryError {
-                    line: None,
-                    message: format!(
-                        "environment `{name}`: `tier` is required (dev, test or prod) because the name is not a conventional one"
-                    ),
-                })?,
-            };
-            let mut env = Environment::new(&name, tier);
-            env.aliases = raw_env.aliases;
-            env.hosts = raw_env.hosts;
-            env.accounts = raw_env.accounts;
-            env.resource_suffix = raw_env.resource_suffix;
-            env.branches = raw_env.branches;
-            env.ci_secrets = raw_env.ci_secrets;
-            env.secret_store = raw_env.secret_store;
-            env.log_retention_days = raw_env.log_retention_days;
-            env.data_class = raw_env.data_class;
-            for c in &raw_env.cidrs {
-                if !looks_like_cidr(c.get_ref()) {
-                    return Err(InventoryError {
-                        line: line_of(c.span().start),
-                        message: format!("environment `{name}`: `{}` is not a CIDR (a.b.c.d/n or an IPv6 prefix)", c.get_ref()),
-                    });
-                }
-                env.cidrs.push(c.get_ref().clone());
-            }
-            let mut set = GlobSetBuilder::new();
-            for p in &raw_env.paths {
-                set.add(compile_glob(p, &line_of)?);
-                env.paths.push(p.get_ref().clone());
-            }
-            if !env.paths.is_empty() {
-                let set = set.build().map_err(|e| InventoryError {
-                    line: None,
-                    message: e.to_string(),
-                })?;
-                inv.path_sets.push((set, env.paths.clone()));
-            } else {
-                inv.path_sets.push((GlobSet::empty(), Vec::new()));
-            }
+            let (env, set) = build_environment(&name, raw_env, r);
+            inv.path_sets.push((set, env.paths.clone()));
             inv.environments.push(env);
         }
-        Ok(inv)
+        inv
     }
 
     /// True when the path (relative, `/`-separated) is excluded by `[scan] exclude`.
@@ -419,17 +612,88 @@ fn parse_tier(s: &str) -> Option<Tier> {
     }
 }
 
-fn compile_glob(
-    g: &Spanned<String>,
-    line_of: &dyn Fn(usize) -> Option<u32>,
-) -> Result<Glob, InventoryError> {
-    globset::GlobBuilder::new(g.get_ref())
+/// One `[environments.NAME]`, with the set of its path globs.
+fn build_environment(
+    name: &Spanned<String>,
+    raw: RawEnvironment,
+    r: &mut Reader<'_>,
+) -> (Environment, GlobSet) {
+    let tier = match &raw.tier {
+        Some(t) => parse_tier(t.get_ref()).unwrap_or_else(|| {
+            r.error(
+                Some(t.span()),
+                format!(
+                    "environment `{}`: unknown tier `{}` (expected dev, test or prod)",
+                    name.get_ref(),
+                    t.get_ref()
+                ),
+            );
+            Tier::Prod
+        }),
+        None => canonical(name.get_ref()).map(|(_, t)| t).unwrap_or_else(|| {
+            r.error(
+                Some(name.span()),
+                format!(
+                    "environment `{}`: `tier` is required (dev, test or prod) because the name is not a conventional one",
+                    name.get_ref()
+                ),
+            );
+            Tier::Prod
+        }),
+    };
+    let mut env = Environment::new(name.get_ref(), tier);
+    env.aliases = raw.aliases;
+    env.hosts = raw.hosts;
+    env.accounts = raw.accounts;
+    env.resource_suffix = raw.resource_suffix;
+    env.branches = raw.branches;
+    env.ci_secrets = raw.ci_secrets;
+    env.secret_store = raw.secret_store;
+    env.log_retention_days = raw.log_retention_days;
+    env.data_class = raw.data_class;
+    for c in &raw.cidrs {
+        if looks_like_cidr(c.get_ref()) {
+            env.cidrs.push(c.get_ref().clone());
+        } else {
+            r.error(
+                Some(c.span()),
+                format!(
+                    "environment `{}`: `{}` is not a CIDR (a.b.c.d/n or an IPv6 prefix)",
+                    name.get_ref(),
+                    c.get_ref()
+                ),
+            );
+        }
+    }
+    let mut set = GlobSetBuilder::new();
+    for p in &raw.paths {
+        if let Some(glob) = compile_glob(p, r) {
+            set.add(glob);
+            env.paths.push(p.get_ref().clone());
+        }
+    }
+    let set = if env.paths.is_empty() {
+        GlobSet::empty()
+    } else {
+        set.build().unwrap_or_else(|e| {
+            r.error(None, e.to_string());
+            GlobSet::empty()
+        })
+    };
+    (env, set)
+}
+
+fn compile_glob(g: &Spanned<String>, r: &mut Reader<'_>) -> Option<Glob> {
+    match globset::GlobBuilder::new(g.get_ref())
         .literal_separator(true)
         .build()
-        .map_err(|e| InventoryError {
-            line: line_of(g.span().start),
-            message: format!("bad path glob: {e}"),
-        })
+    {
+        Ok(glob) => Some(glob),
+        Err(e) => {
+            r.error(Some(g.span()), format!("bad path glob: {e}"));
+            None
+        }
+    }
 }
 
 fn looks_like_cidr(s: &str) -> bool {
@@ -471,24 +735,143 @@ fn toml_key(k: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The one problem of a file that has exactly one.
+    fn only(text: &str) -> InventoryError {
+        let errs = Inventory::parse(text).unwrap_err();
+        assert_eq!(errs.0.len(), 1, "{errs}");
+        errs.0[0].clone()
+    }
+
     #[test]
     fn unknown_keys_are_rejected_with_their_line() {
-        let err =
-            Inventory::parse("[environments.prod]\ntier = \"prod\"\npaht = [\"x\"]\n").unwrap_err();
-        assert_eq!(err.line, Some(3), "{err}");
-        assert!(err.message.contains("paht"), "{err}");
+        let err = only("[environments.prod]\ntier = \"prod\"\npaht = [\"x\"]\n");
+        assert_eq!((err.line, err.column), (Some(3), Some(1)), "{err}");
+        assert_eq!(
+            err.message,
+            "unknown key `paht` in [environments.prod]; did you mean `paths`?"
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported_at_once() {
+        // A realistic inventory with two misspelt keys in two sections, a
+        // value of the wrong type and a bad CIDR: four problems, one run.
+        let text = r#"# envguard inventory
+[scan]
+exlude = ["vendor/**", "examples/**"]
+max_file_size = "10MB"
+
+[environments.dev]
+tier = "dev"
+paths = ["envs/dev/**", "k8s/overlays/dev/**"]
+
+[environments.prod]
+tier = "prod"
+aliases = ["production", "live"]
+pahts = ["envs/prod/**"]
+cidrs = ["10.20.0.0/16", "10.30.0.0/33"]
+"#;
+        let errs = Inventory::parse(text).unwrap_err();
+        let got: Vec<(Option<u32>, Option<u32>, &str)> = errs
+            .0
+            .iter()
+            .map(|e| (e.line, e.column, e.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 4, "{errs}");
+        assert_eq!(
+            got[0],
+            (
+                Some(3),
+                Some(1),
+                "unknown key `exlude` in [scan]; did you mean `exclude`?"
+            )
+        );
+        assert_eq!((got[1].0, got[1].1), (Some(4), Some(17)), "{errs}");
+        assert!(
+            got[1]
+                .2
+                .starts_with("`max_file_size` in [scan]: invalid type: string"),
+            "{errs}"
+        );
+        assert_eq!(
+            got[2],
+            (
+                Some(13),
+                Some(1),
+                "unknown key `pahts` in [environments.prod]; did you mean `paths`?"
+            )
+        );
+        assert_eq!((got[3].0, got[3].1), (Some(14), Some(26)), "{errs}");
+        assert!(got[3].2.contains("`10.30.0.0/33` is not a CIDR"), "{errs}");
+    }
+
+    #[test]
+    fn a_key_like_none_of_the_known_ones_gets_no_suggestion() {
+        let err = only("[scan]\ninfer = true\ncolour = \"auto\"\n");
+        assert_eq!(err.message, "unknown key `colour` in [scan]");
+        let err = only("enviroments = 1\n");
+        assert_eq!(
+            err.message,
+            "unknown key `enviroments` in the top level; did you mean `environments`?"
+        );
+        let err = only("environments = [\"prod\"]\n");
+        assert_eq!(err.message, "[environments] must be a table, not array");
+    }
+
+    #[test]
+    fn a_clean_inventory_with_every_key_parses() {
+        let text = r#"shared_markers = ["logs.shared.acme.internal"]
+
+[scan]
+exclude = ["vendor/**"]
+max_file_size = 1048576
+infer = false
+
+[ci]
+settings = "ci/environments.json"
+
+[ledger]
+dir = "audit/ledgers"
+
+[environments.prod]
+tier = "prod"
+aliases = ["production"]
+paths = ["envs/prod/**"]
+hosts = ["db.prod.acme.internal"]
+cidrs = ["10.20.0.0/16", "fd00::/8"]
+accounts = ["123456789012"]
+resource_suffix = "-prd"
+branches = ["main"]
+ci_secrets = ["PROD_DB_URL"]
+secret_store = "vault:kv/prod"
+log_retention_days = 730
+data_class = "live"
+"#;
+        let inv = Inventory::parse(text).unwrap();
+        assert_eq!(inv.scan.max_file_size, 1048576);
+        assert!(!inv.scan.infer);
+        assert_eq!(inv.ci_settings.as_deref(), Some("ci/environments.json"));
+        let prod = &inv.environments[0];
+        assert_eq!(prod.data_class, Some(DataClass::Live));
+        assert_eq!(prod.log_retention_days, Some(730));
+        assert_eq!(prod.cidrs.len(), 2);
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_with_its_place() {
+        let err = only("[environments.prod]\ntier = \"prod\npaths = []\n");
+        assert_eq!(err.line, Some(2), "{err}");
     }
 
     #[test]
     fn bad_tier_and_cidr_name_the_line() {
-        let err = Inventory::parse("[environments.blue]\ntier = \"gold\"\n").unwrap_err();
+        let err = only("[environments.blue]\ntier = \"gold\"\n");
+        assert_eq!((err.line, err.column), (Some(2), Some(8)));
+        let err = only("[environments.prod]\ncidrs = [\"10.0.0.0/8\", \"10.0.0.0/99\"]\n");
         assert_eq!(err.line, Some(2));
-        let err =
-            Inventory::parse("[environments.prod]\ncidrs = [\"10.0.0.0/8\", \"10.0.0.0/99\"]\n")
-                .unwrap_err();
-        assert_eq!(err.line, Some(2));
-        let err = Inventory::parse("[environments.blue]\npaths = [\"x/**\"]\n").unwrap_err();
+        let err = only("[environments.blue]\npaths = [\"x/**\"]\n");
         assert!(err.message.contains("tier"), "{err}");
+        assert_eq!(err.line, Some(1), "{err}");
     }
 
     #[test]
@@ -593,7 +976,7 @@ mod tests {
         let inv = Inventory::parse("[ledger]\ndir = \"audit/ledgers\"\n").unwrap();
         assert_eq!(inv.ledger_dir.as_deref(), Some("audit/ledgers"));
         assert_eq!(Inventory::parse("").unwrap().ledger_dir, None);
-        let e = Inventory::parse("[ledger]\ndir = \"x\"\npath = \"y\"\n").unwrap_err();
+        let e = only("[ledger]\ndir = \"x\"\npath = \"y\"\n");
         assert_eq!(e.line, Some(3), "{e}");
     }
 }

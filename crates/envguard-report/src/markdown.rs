@@ -10,15 +10,17 @@ use crate::RenderOptions;
 use envguard_model::Location;
 use std::io::{self, Write};
 
-/// Escapes `s` as plain Markdown text: every character that could start markup
-/// gets a backslash, line breaks become spaces, control characters are escaped.
-fn text(s: &str) -> String {
-    let s = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
+/// Escapes `s` as plain Markdown text (one copy for the report and the
+/// matrix): line breaks become spaces, control characters are escaped, and
+/// every character that could start markup or end a table cell (`|`) gets a
+/// backslash (`#` too: a heading at a cell's or a line's start).
+pub(crate) fn text(s: &str) -> String {
+    let s = one_line(s);
     let s = sanitize(&s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -28,12 +30,18 @@ fn text(s: &str) -> String {
     out
 }
 
+fn one_line(s: &str) -> String {
+    s.replace("\r\n", " ").replace(['\n', '\r'], " ")
+}
+
 /// `s` as an inline code span inside a table cell. A backtick cannot be escaped
-/// inside a code span, so text containing one falls back to escaped plain text;
-/// `|` is escaped (GFM reads `\|` in a cell's code span as `|`).
-fn code_cell(s: &str) -> String {
-    let s = sanitize(s);
-    if s.contains('`') || s.is_empty() {
+/// inside a code span, so text containing one (or only blanks) falls back to
+/// escaped plain text; `|` is escaped (GFM reads `\|` in a cell's code span as
+/// `|`); a line break would end the row, so it becomes a space.
+pub(crate) fn code_cell(s: &str) -> String {
+    let s = one_line(s);
+    let s = sanitize(&s);
+    if s.contains('`') || s.trim().is_empty() {
         text(&s)
     } else {
         format!("`{}`", s.replace('|', "\\|"))
@@ -42,8 +50,9 @@ fn code_cell(s: &str) -> String {
 
 /// `s` as an inline code span outside a table.
 fn code(s: &str) -> String {
-    let s = sanitize(s);
-    if s.contains(['`', '|']) || s.is_empty() {
+    let s = one_line(s);
+    let s = sanitize(&s);
+    if s.contains(['`', '|']) || s.trim().is_empty() {
         text(&s)
     } else {
         format!("`{s}`")
@@ -226,5 +235,10 @@ mod tests {
         assert_eq!(code_cell("a`b|c"), "a\\`b\\|c");
         assert_eq!(code("a|b"), "a\\|b");
         assert_eq!(code("app/.env"), "`app/.env`");
+        // One escaping for the report and the matrix (they had drifted).
+        assert_eq!(text("# heading"), "\\# heading");
+        assert_eq!(code_cell("a\nb"), "`a b`");
+        assert_eq!(code_cell("  "), "  ");
+        assert_eq!(code_cell("plain"), "`plain`");
     }
 }

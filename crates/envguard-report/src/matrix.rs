@@ -17,6 +17,7 @@
 //! environment only a reference names still gets a grid row and column, so the
 //! grid always accounts for every reference.
 
+use crate::markdown::{code_cell, text};
 use crate::view::sanitize;
 use envguard_model::{CrossReference, DataClass, EnvIsolation, ScanResult, Severity};
 use serde::Serialize;
@@ -253,44 +254,13 @@ fn data_class(d: Option<DataClass>) -> Option<&'static str> {
 // ---------------------------------------------------------------------------
 // Markdown
 
-/// Plain Markdown text for a table cell: line breaks become spaces, control
-/// characters are escaped, and every character that could start markup or end
-/// the cell (`|`) gets a backslash.
-fn md_text(s: &str) -> String {
-    let s = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    let s = sanitize(&s);
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `s` as an inline code span in a table cell; text with a backtick (which a
-/// code span cannot hold) falls back to escaped plain text.
-fn md_code(s: &str) -> String {
-    let one_line = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    let s = sanitize(&one_line);
-    if s.contains('`') || s.trim().is_empty() {
-        md_text(&s)
-    } else {
-        format!("`{}`", s.replace('|', "\\|"))
-    }
-}
-
 fn md_list(items: &[String]) -> String {
     if items.is_empty() {
         return "—".to_owned();
     }
     items
         .iter()
-        .map(|s| md_code(s))
+        .map(|s| code_cell(s))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -305,7 +275,7 @@ fn md_findings(
     let parts: Vec<String> = by_rule
         .iter()
         .filter(|(_, n)| **n > 0)
-        .map(|(id, n)| format!("{} ×{n} ({})", md_code(id), m.severity_of(id, from, to)))
+        .map(|(id, n)| format!("{} ×{n} ({})", code_cell(id), m.severity_of(id, from, to)))
         .collect();
     if parts.is_empty() {
         "—".to_owned()
@@ -326,7 +296,7 @@ fn markdown(m: &Matrix<'_>) -> String {
         "Evidence for policy 000 §6 (environment isolation matrix): per environment, what identifies it and what it holds, and which environment references which."
     );
     let _ = writeln!(o);
-    let _ = writeln!(o, "Scanned root: {}", md_code(&m.result.root));
+    let _ = writeln!(o, "Scanned root: {}", code_cell(&m.result.root));
     let _ = writeln!(o);
 
     let _ = writeln!(o, "## Environments");
@@ -338,9 +308,9 @@ fn markdown(m: &Matrix<'_>) -> String {
         let _ = writeln!(o, "|---|---|---|---|--:|---|---|---|---|---|--:|---|");
         for e in &m.environments {
             let name = if e.inferred {
-                format!("**{}** (inferred)", md_text(&e.name))
+                format!("**{}** (inferred)", text(&e.name))
             } else {
-                format!("**{}**", md_text(&e.name))
+                format!("**{}**", text(&e.name))
             };
             let _ = writeln!(
                 o,
@@ -353,7 +323,9 @@ fn markdown(m: &Matrix<'_>) -> String {
                 md_list(&e.cidrs),
                 md_list(&e.accounts),
                 md_list(&e.state_backends),
-                e.resource_suffix.as_deref().map_or("—".to_owned(), md_code),
+                e.resource_suffix
+                    .as_deref()
+                    .map_or("—".to_owned(), code_cell),
                 e.secrets,
                 md_findings(m, &e.findings_by_rule, &e.name, None),
             );
@@ -374,13 +346,13 @@ fn markdown(m: &Matrix<'_>) -> String {
         let mut header = String::from("| From ↓ / To → |");
         let mut rule = String::from("|---|");
         for to in &m.axes {
-            let _ = write!(header, " {} |", md_text(to));
+            let _ = write!(header, " {} |", text(to));
             rule.push_str("--:|");
         }
         let _ = writeln!(o, "{header}");
         let _ = writeln!(o, "{rule}");
         for from in &m.axes {
-            let _ = write!(o, "| **{}** |", md_text(from));
+            let _ = write!(o, "| **{}** |", text(from));
             for to in &m.axes {
                 let r = m.reference(from, to);
                 let cell = match (r.map_or(0, |r| r.count), m.level(r)) {
@@ -402,8 +374,8 @@ fn markdown(m: &Matrix<'_>) -> String {
                 let _ = writeln!(
                     o,
                     "| {} | {} | {} | {} | {} |",
-                    md_text(&r.from),
-                    md_text(&r.to),
+                    text(&r.from),
+                    text(&r.to),
                     r.count,
                     md_findings(m, &r.findings_by_rule, &r.from, Some(&r.to)),
                     md_list(&r.examples),
@@ -424,7 +396,7 @@ fn markdown(m: &Matrix<'_>) -> String {
         );
         let _ = writeln!(o);
         for s in &m.shared_markers {
-            let _ = writeln!(o, "- {}", md_code(s));
+            let _ = writeln!(o, "- {}", code_cell(s));
         }
     }
     let _ = writeln!(o);

@@ -59,11 +59,18 @@ pub(crate) fn render(view: &View<'_>, opts: &RenderOptions, out: &mut dyn Write)
         if findings.is_empty() {
             continue;
         }
+        // The severities its findings carry, highest first, not the rule's
+        // default: a rule can lower it (a hard-coded secret in dev or tests).
+        let severities: Vec<String> = SEVERITIES
+            .iter()
+            .filter(|s| findings.iter().any(|f| f.severity == **s))
+            .map(|s| p.severity(*s))
+            .collect();
         writeln!(
             out,
             "{}  {}  {}  ({})",
             p.style(BOLD, &sanitize(rule.id)),
-            p.severity(rule.default_severity()),
+            severities.join("/"),
             sanitize(rule.summary()),
             plural(findings.len() as u64, "finding", "findings"),
         )?;

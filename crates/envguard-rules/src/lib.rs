@@ -6,8 +6,18 @@
 //! they push [`Finding`]s.
 //!
 //! Adding a rule: one new file under `src/rules/` written with [`declare_rule!`]
-//! (its doc comment becomes `docs/rules/<id>.md`), one line in [`registry`], a
-//! firing and a clean fixture under `tests/fixtures/<id>/`.
+//! (its doc comment becomes `docs/rules/<id>.md`), one line in [`registry`], and
+//! two fixture trees, data only, in this crate:
+//! `crates/envguard-rules/tests/fixtures/<id>/fires/`, a small realistic
+//! repository in which `envguard check` reports the rule, and
+//! `crates/envguard-rules/tests/fixtures/<id>/clean/`, the same tree with the
+//! mistake fixed as the rule's "Fix" section says, in which it reports nothing
+//! of the rule. Each tree is checked from its own root, so it may hold its own
+//! `envguard.toml`, `envguard-waivers.toml` and CI settings.
+//! `crates/envguard-cli/tests/rule_fixtures.rs` walks [`registry`], runs the
+//! binary on both trees of every rule, snapshots the firing findings
+//! (`crates/envguard-cli/tests/snapshots/rule_fixtures__<id>__fires.snap`) and
+//! fails, naming the rule, when a tree is missing or does not behave.
 
 mod context;
 mod docs;

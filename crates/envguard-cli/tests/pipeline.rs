@@ -1,0 +1,198 @@
+//! End-to-end tests of the CI/CD pipeline rules: the real `envguard check` on
+//! temporary repositories laid out as real ones are.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::envguard;
+use serde_json::Value;
+use std::path::Path;
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// `envguard check --format json` on `dir`: (exit code, findings as
+/// "severity rule_id path:line message").
+fn check(dir: &Path, extra: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let mut args = vec!["check", ".", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = envguard(&args, dir);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (
+        out.status.code(),
+        report["findings"].as_array().unwrap().clone(),
+    )
+}
+
+fn summary(findings: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["severity"].as_str().unwrap(),
+                f["rule_id"].as_str().unwrap(),
+                f["location"]["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The repository's CI: tests on every push to main and on pull requests.
+const CI_YML: &str = "name: CI
+on:
+  push:
+    branches: [main]
+  pull_request:
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 20
+      - run: npm ci
+      - run: npm test
+";
+
+/// A release workflow as the GitHub docs write it: a version tag, then the
+/// deploy in the `production` environment. Its tests live in ci.yml.
+fn release_yml(on: &str) -> String {
+    format!(
+        "name: Release
+on:
+{on}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment:
+      name: production
+      url: https://app.example.com
+    steps:
+      - uses: actions/checkout@v4
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/deploy
+          aws-region: eu-west-1
+      - run: aws ecs update-service --cluster app --service web --force-new-deployment
+"
+    )
+}
+
+#[test]
+fn tag_release_with_environment_and_tests_in_ci_gets_notes_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".github/workflows/ci.yml", CI_YML);
+    write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        &release_yml("  push:\n    tags: ['v*']\n"),
+    );
+    let (code, findings) = check(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{findings:#?}");
+    assert_eq!(
+        summary(&findings),
+        vec!["note R05.prod-deploy-ungated .github/workflows/release.yml"]
+    );
+    let msg = findings[0]["message"].as_str().unwrap();
+    assert!(msg.contains("--ci-settings"), "{msg}");
+}
+
+#[test]
+fn tag_release_without_reviewers_in_settings_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".github/workflows/ci.yml", CI_YML);
+    write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        &release_yml("  push:\n    tags: ['v*']\n"),
+    );
+    write(
+        dir.path(),
+        "github-environments.json",
+        r#"{"total_count":1,"environments":[{"id":1,"name":"production","protection_rules":[],"deployment_branch_policy":null}]}"#,
+    );
+    let (code, findings) = check(dir.path(), &["--ci-settings", "github-environments.json"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        summary(&findings),
+        vec!["error R05.prod-deploy-ungated .github/workflows/release.yml"]
+    );
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("requires no reviewer"));
+}
+
+#[test]
+fn the_same_release_workflow_on_a_main_push_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".github/workflows/ci.yml", CI_YML);
+    write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        &release_yml("  push:\n    branches: [main]\n"),
+    );
+    let (code, findings) = check(dir.path(), &[]);
+    assert_eq!(code, Some(1));
+    let got = summary(&findings);
+    assert!(
+        got.contains(&"error R05.main-to-prod .github/workflows/release.yml".to_owned()),
+        "{got:#?}"
+    );
+    // ci.yml's tests run beside this deploy, not before it.
+    assert!(
+        got.contains(&"warning R05.no-gate-on-failure .github/workflows/release.yml".to_owned()),
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn a_tag_release_in_a_repository_without_tests_on_main_gets_the_test_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // ci.yml tests pull requests only: nothing vets the commits on main.
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        &CI_YML.replace("  push:\n    branches: [main]\n", ""),
+    );
+    write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        &release_yml("  push:\n    tags: ['v*']\n"),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    assert_eq!(
+        summary(&findings),
+        vec![
+            "note R05.prod-deploy-ungated .github/workflows/release.yml",
+            "warning R05.no-gate-on-failure .github/workflows/release.yml"
+        ]
+    );
+}
+
+#[test]
+fn a_deploy_on_a_release_branch_push_is_reported_by_main_to_prod() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".github/workflows/ci.yml", CI_YML);
+    write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        &release_yml("  push:\n    branches: ['release/**']\n"),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    let f = findings
+        .iter()
+        .find(|f| f["rule_id"] == "R05.main-to-prod")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(f["severity"], "error");
+    assert!(f["message"].as_str().unwrap().contains("release/**"));
+}

@@ -1,7 +1,7 @@
 //! CircleCI (`.circleci/config.yml`): workflows, branch and tag filters,
 //! `approval` jobs and contexts.
 
-use crate::target::{infer_target_from_text, job_name_target};
+use crate::target::{job_name_target, scan_shell, Scan};
 use crate::{
     is_test_command, is_test_name, mutable_image_refs, Job, Pipeline, Resolver, SecretRef, Target,
     Trigger, TriggerKind,
@@ -55,7 +55,11 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
             }
             let mut runs_tests = is_test_name(&id);
             let mut artifacts = Vec::new();
-            let mut target: Option<Target> = None;
+            let mut scan = Scan::default();
+            // An orb job that deploys (`aws-ecs/deploy-service-update`).
+            if job_ref.contains('/') && crate::target::is_deploy_action(&format!("orb/{job_ref}")) {
+                scan.deploys = true;
+            }
             let def = defs.and_then(|d| d.get(job_ref));
             for step in def
                 .and_then(|d| d.get("steps"))
@@ -67,23 +71,24 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                     if is_test_command(cmd) {
                         runs_tests = true;
                     }
-                    if let Some(t) = infer_target_from_text(cmd, r, resolve) {
-                        if target.as_ref().is_none_or(|b| t.tier > b.tier) {
-                            target = Some(t);
-                        }
-                    }
+                    scan.merge(scan_shell(cmd, r, "", resolve));
                     for (a, b) in mutable_image_refs(cmd) {
                         artifacts.push((cmd[a..b].to_owned(), r));
                     }
                 }
             }
-            let target = target
-                .or_else(|| job_name_target(&id, region, resolve))
-                .or_else(|| {
+            // Where it deploys: its commands, else its name, else its context
+            // (`aws-production`); a job that deploys nothing has no target.
+            let target = scan.target.take().or_else(|| {
+                if !scan.deploys {
+                    return None;
+                }
+                job_name_target(&id, region, resolve).or_else(|| {
                     secrets
                         .iter()
                         .find_map(|s| context_target(&s.name, s.region, resolve))
-                });
+                })
+            });
             jobs.push(Job {
                 id,
                 name: None,
@@ -99,6 +104,8 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                 checks_out_pr_head: None,
                 runs_tests,
                 artifacts,
+                deploys: scan.deploys,
+                scripts: scan.scripts,
             });
         }
     }

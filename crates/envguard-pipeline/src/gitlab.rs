@@ -1,6 +1,6 @@
 //! GitLab CI (`.gitlab-ci.yml`, files under `.gitlab/ci/`).
 
-use crate::target::{infer_target_from_text, job_name_target};
+use crate::target::{job_name_target, scan_shell, Scan};
 use crate::{
     is_prod_secret_name, is_test_command, is_test_name, mutable_image_refs, Job, Pipeline,
     Resolver, SecretRef, Target, Trigger, TriggerKind,
@@ -44,7 +44,20 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
             .and_then(|e| e.strings().first().map(|s| s.0))
             .and_then(|t| root.get(t));
         let get = |k: &str| job.get(k).or_else(|| template.and_then(|t| t.get(k)));
-        jobs.push(read_job(id, key_region, &get, resolve));
+        // Global then job `variables:`: `$DEPLOY_ENV` in a script reads them.
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for v in [root.get("variables"), get("variables")]
+            .into_iter()
+            .flatten()
+        {
+            for (k, _, val) in v.entries() {
+                let val = val.get("value").unwrap_or(val);
+                if let Some(s) = val.as_str() {
+                    vars.push((format!("env.{k}"), s.to_owned()));
+                }
+            }
+        }
+        jobs.push(read_job(id, key_region, &get, &vars, resolve));
     }
     Some(Pipeline {
         path: path.to_owned(),
@@ -226,6 +239,7 @@ fn read_job<'a>(
     id: &str,
     key_region: Region,
     get: &dyn Fn(&str) -> Option<Yaml<'a>>,
+    vars: &[(String, String)],
     resolve: Resolver<'_>,
 ) -> Job {
     let environment = get("environment").and_then(|e| {
@@ -271,18 +285,19 @@ fn read_job<'a>(
             .and_then(|s| s.as_str())
             .is_some_and(is_test_name);
     let mut artifacts = Vec::new();
-    let mut script_target: Option<Target> = None;
+    let mut scan = Scan::default();
     for key in ["before_script", "script", "after_script"] {
         for (cmd, r) in get(key).map(|s| s.strings()).unwrap_or_default() {
             if is_test_command(cmd) {
                 runs_tests = true;
             }
             variable_refs(cmd, r, &mut secrets);
-            if let Some(t) = infer_target_from_text(cmd, r, resolve) {
-                if script_target.as_ref().is_none_or(|b| t.tier > b.tier) {
-                    script_target = Some(t);
-                }
-            }
+            scan.merge(scan_shell(
+                &crate::github::substitute(cmd, vars),
+                r,
+                "",
+                resolve,
+            ));
             for (a, b) in mutable_image_refs(cmd) {
                 artifacts.push((cmd[a..b].to_owned(), r));
             }
@@ -295,9 +310,12 @@ fn read_job<'a>(
             }
         }
     }
-    let target = target
-        .or(script_target)
-        .or_else(|| job_name_target(id, key_region, resolve));
+    let deploys = scan.deploys || environment.is_some();
+    let target = target.or(scan.target).or_else(|| {
+        scan.deploys
+            .then(|| job_name_target(id, key_region, resolve))
+            .flatten()
+    });
     Job {
         id: id.to_owned(),
         name: None,
@@ -313,6 +331,8 @@ fn read_job<'a>(
         checks_out_pr_head: None,
         runs_tests,
         artifacts,
+        deploys,
+        scripts: scan.scripts,
     }
 }
 

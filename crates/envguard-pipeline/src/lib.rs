@@ -206,6 +206,12 @@ pub struct Job {
     pub runs_tests: bool,
     /// Container images or artifacts it deploys, as written (`app:latest`).
     pub artifacts: Vec<(String, Region)>,
+    /// It runs a deploy action (or calls a workflow), whether or not envguard
+    /// can tell where to.
+    pub deploys: bool,
+    /// Repository scripts its commands call, as written (`./bin/deploy-app`).
+    #[serde(skip)]
+    pub scripts: Vec<(String, Region)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

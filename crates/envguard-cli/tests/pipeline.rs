@@ -196,3 +196,98 @@ fn a_deploy_on_a_release_branch_push_is_reported_by_main_to_prod() {
     assert_eq!(f["severity"], "error");
     assert!(f["message"].as_str().unwrap().contains("release/**"));
 }
+
+/// Issue 20: a workflow-level `env:` with production secrets in a pull request
+/// workflow was one finding per job and secret; it is one finding at the `env:`.
+const PR_WORKFLOW: &str = "name: PR checks
+on:
+  pull_request:
+    branches: [main]
+env:
+  DATABASE_URL: ${{ secrets.PROD_DATABASE_URL }}
+  STRIPE_KEY: ${{ secrets.STRIPE_SECRET_KEY_PROD }}
+  SENTRY_DSN: ${{ secrets.PROD_SENTRY_DSN }}
+  REDIS_URL: ${{ secrets.PRODUCTION_REDIS_URL }}
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci && npm run lint
+  unit:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci && npm test
+  e2e:
+    runs-on: ubuntu-latest
+    env:
+      PLAYWRIGHT_TOKEN: ${{ secrets.PROD_PLAYWRIGHT_TOKEN }}
+      ADMIN_PASSWORD: ${{ secrets.PROD_ADMIN_PASSWORD }}
+    steps:
+      - uses: actions/checkout@v4
+      - run: npx playwright test
+";
+
+#[test]
+fn a_workflow_env_of_prod_secrets_is_one_finding_and_a_job_env_another() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".github/workflows/pr.yml", PR_WORKFLOW);
+    let (code, findings) = check(dir.path(), &[]);
+    assert_eq!(code, Some(1));
+    let r01: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "R01.prod-secret-in-nonprod-job")
+        .collect();
+    assert_eq!(r01.len(), 2, "{r01:#?}");
+    let wf = r01
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("workflow-level env:")
+        })
+        .unwrap();
+    let msg = wf["message"].as_str().unwrap();
+    for name in [
+        "PROD_DATABASE_URL",
+        "STRIPE_SECRET_KEY_PROD",
+        "PROD_SENTRY_DSN",
+        "PRODUCTION_REDIS_URL",
+        "`lint`",
+        "`unit`",
+        "`e2e`",
+    ] {
+        assert!(msg.contains(name), "{name} missing from {msg}");
+    }
+    assert_eq!(wf["location"]["region"]["start_line"], 6, "{wf:#?}");
+    // Three more secrets and three jobs as related locations.
+    assert_eq!(wf["related"].as_array().unwrap().len(), 6, "{wf:#?}");
+    let job = r01.iter().find(|f| *f != wf).unwrap();
+    let msg = job["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`e2e`") && msg.contains("PROD_PLAYWRIGHT_TOKEN, PROD_ADMIN_PASSWORD"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_same_secrets_in_a_tag_release_workflow_are_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/pr.yml",
+        &PR_WORKFLOW.replace(
+            "  pull_request:\n    branches: [main]\n",
+            "  push:\n    tags: ['v*']\n",
+        ),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule_id"] != "R01.prod-secret-in-nonprod-job"),
+        "{findings:#?}"
+    );
+}

@@ -291,3 +291,175 @@ fn the_same_secrets_in_a_tag_release_workflow_are_quiet() {
         "{findings:#?}"
     );
 }
+
+/// A reusable deploy workflow of the repository, as teams write them.
+const DEPLOY_YML: &str = "name: Deploy
+on:
+  workflow_call:
+    inputs:
+      environment:
+        required: true
+        type: string
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: ${{ inputs.environment }}
+    steps:
+      - uses: actions/checkout@v4
+      - run: ./scripts/deploy.sh ${{ inputs.environment }}
+";
+
+fn caller(needs: &str) -> String {
+    format!(
+        "name: Release
+on:
+  push:
+    tags: ['v*']
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci && npm test
+  production:
+{needs}    uses: ./.github/workflows/deploy.yml
+    with:
+      environment: production
+    secrets: inherit
+"
+    )
+}
+
+#[test]
+fn a_local_reusable_workflow_is_judged_as_jobs_of_its_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".github/workflows/deploy.yml", DEPLOY_YML);
+    write(dir.path(), ".github/workflows/release.yml", &caller(""));
+    let (_, findings) = check(dir.path(), &[]);
+    let gate = findings
+        .iter()
+        .find(|f| f["rule_id"] == "R05.no-gate-on-failure")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(gate["severity"], "error");
+    assert_eq!(gate["location"]["path"], ".github/workflows/release.yml");
+    assert!(
+        gate["message"]
+            .as_str()
+            .unwrap()
+            .contains("`production/deploy`"),
+        "{gate:#?}"
+    );
+    // The environment comes from the caller's `with:`: a note, not an error.
+    let ungated = findings
+        .iter()
+        .find(|f| f["rule_id"] == "R05.prod-deploy-ungated")
+        .unwrap();
+    assert_eq!(ungated["severity"], "note");
+
+    // Waiting for the tests: quiet.
+    write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        &caller("    needs: [build]\n"),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule_id"] != "R05.no-gate-on-failure"),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn a_remote_reusable_workflow_gate_is_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/release.yml",
+        &caller("    needs: [build]\n").replace(
+            "./.github/workflows/deploy.yml",
+            "acme/platform-workflows/.github/workflows/deploy.yml@v3",
+        ),
+    );
+    let (code, findings) = check(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{findings:#?}");
+    assert_eq!(
+        summary(&findings),
+        vec!["note R05.prod-deploy-ungated .github/workflows/release.yml"]
+    );
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("acme/platform-workflows"));
+}
+
+/// A CircleCI job that runs a repository script choosing production from the
+/// branch (the pattern issue 20 met in real repositories).
+const CIRCLE: &str = "version: 2.1
+jobs:
+  test:
+    docker: [{ image: cimg/node:20.11 }]
+    steps:
+      - checkout
+      - run: npm ci && npm test
+  deploy:
+    docker: [{ image: cimg/base:2024.01 }]
+    steps:
+      - checkout
+      - run: ./bin/deploy-app
+workflows:
+  main:
+    jobs:
+      - test
+      - deploy:
+          requires: [test]
+";
+
+const DEPLOY_APP: &str = "#!/usr/bin/env bash
+set -euo pipefail
+if [ \"$CIRCLE_BRANCH\" = \"master\" ]; then
+  ENV=production
+else
+  ENV=staging
+fi
+echo \"deploying to $ENV\"
+kubectl apply -k \"k8s/overlays/$ENV\"
+";
+
+#[test]
+fn a_repository_script_that_picks_production_from_the_branch_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".circleci/config.yml", CIRCLE);
+    write(dir.path(), "bin/deploy-app", DEPLOY_APP);
+    let (_, findings) = check(dir.path(), &[]);
+    let got = summary(&findings);
+    assert!(
+        got.contains(&"error R05.main-to-prod .circleci/config.yml".to_owned()),
+        "{got:#?}"
+    );
+    let f = findings
+        .iter()
+        .find(|f| f["rule_id"] == "R05.prod-deploy-ungated")
+        .unwrap();
+    assert!(
+        f["message"].as_str().unwrap().contains("bin/deploy-app"),
+        "{f:#?}"
+    );
+    // The same script that only plans: no deploy, nothing to report.
+    write(
+        dir.path(),
+        "bin/deploy-app",
+        &DEPLOY_APP.replace(
+            "kubectl apply -k \"k8s/overlays/$ENV\"",
+            "kubectl diff -k \"k8s/overlays/$ENV\"",
+        ),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    assert!(
+        findings
+            .iter()
+            .all(|f| !f["rule_id"].as_str().unwrap().starts_with("R05.")),
+        "{findings:#?}"
+    );
+}

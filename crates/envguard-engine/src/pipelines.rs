@@ -49,5 +49,28 @@ pub fn collect_pipelines(
         pipelines.extend(parsed.pipeline);
     }
     pipelines.sort_by(|a, b| a.path.cmp(&b.path));
+    let read = |rel: &str| read_repo_file(root, rel);
+    let resolve = |name: &str| inventory.resolve_name(name);
+    envguard_pipeline::link(&mut pipelines, &read, &resolve);
     (pipelines, problems)
+}
+
+/// A repository file for the pipeline reader (a script a job runs, a workflow
+/// it calls), by its relative path; None when missing, over 1 MiB, not UTF-8
+/// or outside `root`.
+pub(crate) fn read_repo_file(root: &Path, rel: &str) -> Option<String> {
+    if !root.is_dir() || rel.starts_with('/') || rel.split('/').any(|s| s == "..") {
+        return None;
+    }
+    let path = root.join(rel);
+    // A link out of the repository is not the repository's script.
+    let real = path.canonicalize().ok()?;
+    if !real.starts_with(root.canonicalize().ok()?) {
+        return None;
+    }
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return None;
+    }
+    String::from_utf8(std::fs::read(path).ok()?).ok()
 }

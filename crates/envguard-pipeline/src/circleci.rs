@@ -106,6 +106,7 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                 artifacts,
                 deploys: scan.deploys,
                 scripts: scan.scripts,
+                with: Vec::new(),
             });
         }
     }

@@ -9,6 +9,16 @@ use envguard_extract::Yaml;
 use envguard_model::Region;
 
 pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<Pipeline> {
+    read_with(path, root, resolve, &[])
+}
+
+/// Reads a workflow whose inputs are bound (`inputs.X`, as a caller's `with:` binds them).
+pub(crate) fn read_with(
+    path: &str,
+    root: Yaml<'_>,
+    resolve: Resolver<'_>,
+    inputs: &[(String, String)],
+) -> Option<Pipeline> {
     // `on` is a plain string key for saphyr (YAML 1.2); YAML 1.1 readers turn it into `true`.
     let (on_key, on) = ["on", "true"]
         .iter()
@@ -42,6 +52,11 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                 choices.push(vec![(key.clone(), o.to_owned())]);
             }
         }
+    }
+    base.extend(inputs.iter().cloned());
+    if !inputs.is_empty() {
+        // The caller chose: the other options are not taken.
+        choices.retain(|c| !c.iter().any(|(k, _)| inputs.iter().any(|(i, _)| i == k)));
     }
     let vars = WorkflowVars { base, choices };
     let mut jobs = Vec::new();
@@ -245,10 +260,18 @@ fn read_job(
 ) -> Job {
     let name = job.get("name").and_then(|n| n.as_str()).map(str::to_owned);
     let needs = job.get("needs").map(strings).unwrap_or_default();
+    // `environment: ${{ inputs.environment }}` names what the input holds.
     let environment = job.get("environment").and_then(|e| {
         let v = e.get("name").unwrap_or(e);
-        Some((v.as_str()?.to_owned(), v.region()?))
+        Some((substitute(v.as_str()?, &wvars.base), v.region()?))
     });
+    let with: Vec<(String, String)> = job
+        .get("with")
+        .map(|w| w.entries())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, _, v)| Some((format!("inputs.{k}"), substitute(v.as_str()?, &wvars.base))))
+        .collect();
     let mut secrets: Vec<SecretRef> = workflow_secrets.to_vec();
     let mut secrets_inherit = None;
     if let Some(env) = job.get("env") {
@@ -457,6 +480,7 @@ fn read_job(
         artifacts,
         deploys,
         scripts: scan.scripts,
+        with,
     }
 }
 

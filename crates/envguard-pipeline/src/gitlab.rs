@@ -333,6 +333,7 @@ fn read_job<'a>(
         artifacts,
         deploys,
         scripts: scan.scripts,
+        with: Vec::new(),
     }
 }
 

@@ -11,9 +11,11 @@
 mod circleci;
 mod github;
 mod gitlab;
+mod link;
 mod settings;
 mod target;
 
+pub use link::{link, ReadFile};
 pub use settings::{CiSettings, EnvProtection, SettingsError};
 pub use target::{infer_target_from_text, job_name_target};
 
@@ -212,6 +214,9 @@ pub struct Job {
     /// Repository scripts its commands call, as written (`./bin/deploy-app`).
     #[serde(skip)]
     pub scripts: Vec<(String, Region)>,
+    /// What a reusable-workflow call binds (`inputs.environment` → `prod`).
+    #[serde(skip)]
+    pub with: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,4 +1,4 @@
-use super::ci::{job_label, prod_deploys};
+use super::ci::{job_label, only_called, prod_deploys};
 use crate::{finding_id, Context, Rule};
 use envguard_model::{Finding, FindingBuilder, Location, RuleMeta, Severity};
 use envguard_pipeline::{is_default_branch, CiSystem, Pipeline, Trigger, TriggerKind};
@@ -15,6 +15,13 @@ crate::declare_rule! {
     /// as a warning, unless it runs after another workflow (`workflow_run`).
     ///
     /// GitLab jobs without `needs:` wait for every earlier stage and count as gated.
+    ///
+    /// The jobs of a reusable workflow of the repository (`uses:
+    /// ./.github/workflows/deploy.yml`) are judged as jobs of the calling
+    /// workflow: the caller's triggers, the caller's `needs:`, the caller's
+    /// `with:` bound to the inputs. A job calling a remote reusable workflow
+    /// (`org/repo/.github/workflows/x.yml@ref`) is not judged here: its jobs
+    /// are not in the repository.
     ///
     /// A deploy that runs only on release tags (or `release` events) is credited
     /// with the tests another workflow of the repository runs on pushes to the
@@ -56,7 +63,8 @@ impl Rule for NoGateOnFailure {
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for (p, job) in prod_deploys(ctx) {
             let Some(target) = &job.target else { continue };
-            if job.runs_tests {
+            // A called workflow's jobs are judged as jobs of their caller.
+            if job.runs_tests || only_called(p) {
                 continue;
             }
             let tests: Vec<&str> = p

@@ -88,7 +88,22 @@ impl Rule for ProdDeployUngated {
                 .copied()
                 .filter(|t| !matches!(t.kind, TriggerKind::Push { .. }))
                 .collect();
+            let remote = job
+                .uses
+                .as_ref()
+                .filter(|(u, _)| !u.starts_with("./"))
+                .map(|(u, _)| u.as_str());
             let (severity, message) = match job.approval(ctx.ci_settings) {
+                Approval::None if remote.is_some() => (
+                    Severity::Note,
+                    format!(
+                        "Job {} deploys to {} ({}) through the remote reusable workflow `{}`, whose approval gate envguard cannot see: check that its deploy job names a protected environment",
+                        job_label(job),
+                        target.env,
+                        target.evidence,
+                        remote.unwrap_or_default()
+                    ),
+                ),
                 Approval::None => (
                     Severity::Error,
                     format!(

@@ -70,10 +70,12 @@ fn commands(text: &str) -> Vec<(String, Vec<String>)> {
             if w.starts_with('#') && cur.is_empty() {
                 break;
             }
-            let (word, ends) = match w.strip_suffix(';') {
-                Some(x) => (x.to_owned(), true),
-                None => (w, false),
-            };
+            let trimmed = w.trim_end_matches(';');
+            let (word, ends) = (trimmed.to_owned(), trimmed.len() != w.len());
+            // A `case` pattern (`main)`, `refs/heads/master|master)`) opens a branch.
+            if cur.is_empty() && word.ends_with(')') && !word.contains('(') {
+                continue;
+            }
             if matches!(
                 word.as_str(),
                 "&&" | "||" | "|" | ";" | "&" | "then" | "do" | "else" | "{" | "("
@@ -310,6 +312,31 @@ fn is_context_command(prog: &str, args: &[String], words: &[String]) -> bool {
         }) && words.len() == 1
 }
 
+/// The words of a command that can name an environment: values, not the names
+/// of flags or variables (`--stage "$STAGE"` names none; `--env=prod` and
+/// `STAGE=prod` name prod).
+fn env_words(words: &[String]) -> String {
+    static VAR: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let var = VAR
+        .get_or_init(|| regex::Regex::new(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?").ok())
+        .as_ref();
+    let mut out = String::new();
+    for w in words {
+        let value = match w.split_once('=') {
+            Some((_, v)) => v,
+            None if w.starts_with('-') => continue,
+            None => w.as_str(),
+        };
+        let value = match var {
+            Some(re) => re.replace_all(value, " ").into_owned(),
+            None => value.to_owned(),
+        };
+        out.push_str(&value);
+        out.push(' ');
+    }
+    out
+}
+
 /// What a script (or a job's steps) says about deploying.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Scan {
@@ -360,7 +387,7 @@ pub(crate) fn scan_shell(text: &str, region: Region, context: &str, resolve: Res
                 scan.scripts.push(r);
             }
         }
-        let lower_words: String = words.join(" ").to_ascii_lowercase();
+        let lower_words: String = env_words(words).to_ascii_lowercase();
         let toks: Vec<&str> = tokens(&lower_words).collect();
         if is_context_command(&prog, &args, words) {
             if let Some((e, t)) = highest_env(&toks, resolve) {
@@ -612,5 +639,20 @@ mod tests {
         assert_eq!(t("Deploy to staging").as_deref(), Some("staging"));
         assert_eq!(t("build-prod-image"), None);
         assert_eq!(t("test"), None);
+    }
+
+    /// Scripts that pick the environment from the branch (CircleCI, GitHub,
+    /// GitLab variables) deploy to the highest one they can pick.
+    #[test]
+    fn environment_chosen_from_the_branch() {
+        let case = "case \"$CI_COMMIT_REF_NAME\" in\n  main) TARGET=production ;;\n  *) TARGET=staging ;;\nesac\nhelm upgrade --install web ./chart -f \"values/$TARGET.yaml\"\n";
+        assert_eq!(env_of(case).as_deref(), Some("prod"));
+        let iff = "if [[ \"$GITHUB_REF\" == refs/heads/main ]]; then export STAGE=prod; else export STAGE=dev; fi\nnpx serverless deploy --stage \"$STAGE\"\n";
+        assert_eq!(env_of(iff).as_deref(), Some("prod"));
+        // The same choice feeding a plan only.
+        assert_eq!(
+            env_of(&case.replace("helm upgrade --install", "helm template")),
+            None
+        );
     }
 }

@@ -15,7 +15,7 @@ pub type ReadFile<'a> = &'a dyn Fn(&str) -> Option<String>;
 const SCRIPT_DEPTH: usize = 3;
 
 /// Follows the scripts jobs run and the local workflows they call.
-pub fn link(pipelines: &mut Vec<Pipeline>, read: ReadFile<'_>, resolve: Resolver<'_>) {
+pub fn link(pipelines: &mut [Pipeline], read: ReadFile<'_>, resolve: Resolver<'_>) {
     for p in pipelines.iter_mut() {
         for job in &mut p.jobs {
             follow_scripts(job, read, resolve);

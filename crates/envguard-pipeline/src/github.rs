@@ -370,31 +370,31 @@ fn read_job(
                 .get("uses")
                 .and_then(|u| u.region())
                 .unwrap_or(key_region);
+            let with: Vec<(String, String)> = step
+                .get("with")
+                .map(|w| w.entries())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, _, v)| Some((k.to_owned(), substitute(v.as_str()?, &vars))))
+                .collect();
+            // Inputs that are scripts run as scripts (`appleboy/ssh-action`'s
+            // `script:`, a CLI action's `args:` / `command:`): they deploy when
+            // what they run does.
+            for (k, v) in &with {
+                if matches!(
+                    k.as_str(),
+                    "script" | "args" | "command" | "run" | "inlinescript"
+                ) {
+                    scan.merge(scan_shell(v, region, &context, resolve));
+                }
+            }
             if is_deploy_action(uses) {
                 scan.deploys = true;
-                let with: Vec<(String, String)> = step
-                    .get("with")
-                    .map(|w| w.entries())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|(k, _, v)| Some((k.to_owned(), substitute(v.as_str()?, &vars))))
-                    .collect();
                 let shown = with
                     .iter()
                     .map(|(k, v)| format!("{k}: {v}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                // Inputs that are scripts run as scripts (`script:`, `args:`, `command:`).
-                for (k, v) in &with {
-                    if matches!(
-                        k.as_str(),
-                        "script" | "args" | "command" | "run" | "inlinescript"
-                    ) {
-                        let mut s = scan_shell(v, region, &context, resolve);
-                        s.deploys = false;
-                        scan.merge(s);
-                    }
-                }
                 if let Some(t) = crate::target::env_in_text(&format!("{shown} {context}"), resolve)
                 {
                     let action = uses.split('@').next().unwrap_or(uses);
@@ -702,5 +702,20 @@ mod tests {
         // Uploading an artifact named for prod deploys nothing.
         let wf = wf.replace("azure/webapps-deploy@v3", "actions/upload-artifact@v4");
         assert_eq!(target_of(&wf, "web"), None);
+    }
+
+    /// An SSH action deploys when its remote script does; a restart over SSH
+    /// on the production host does not.
+    #[test]
+    fn ssh_action_scripts_are_read_as_scripts() {
+        let wf = "on:\n  push:\n    tags: ['v*']\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: appleboy/ssh-action@v1.0.3\n        with:\n          host: prod-web-1.acme.internal\n          username: deploy\n          script: |\n            cd /srv/acme\n            ./deploy.sh production\n";
+        assert_eq!(target_of(wf, "ship").as_deref(), Some("prod"));
+        let restart = wf.replace(
+            "./deploy.sh production",
+            "sudo systemctl restart acme-production",
+        );
+        let p = parse(&restart);
+        let job = p.job("ship").unwrap();
+        assert!(job.target.is_none() && !job.deploys, "{:?}", job.target);
     }
 }

@@ -242,9 +242,10 @@ fn read_job<'a>(
     vars: &[(String, String)],
     resolve: Resolver<'_>,
 ) -> Job {
+    // `environment: $DEPLOY_ENV` names what the variable holds.
     let environment = get("environment").and_then(|e| {
         let v = e.get("name").unwrap_or(e);
-        Some((v.as_str()?.to_owned(), v.region()?))
+        Some((crate::github::substitute(v.as_str()?, vars), v.region()?))
     });
     let mut manual = get("when").and_then(|w| w.as_str()) == Some("manual");
     let mut triggers = None;
@@ -286,22 +287,25 @@ fn read_job<'a>(
             .is_some_and(is_test_name);
     let mut artifacts = Vec::new();
     let mut scan = Scan::default();
+    let mut script_text = String::new();
+    let mut script_region = None;
     for key in ["before_script", "script", "after_script"] {
         for (cmd, r) in get(key).map(|s| s.strings()).unwrap_or_default() {
             if is_test_command(cmd) {
                 runs_tests = true;
             }
             variable_refs(cmd, r, &mut secrets);
-            scan.merge(scan_shell(
-                &crate::github::substitute(cmd, vars),
-                r,
-                "",
-                resolve,
-            ));
+            // The lines of a job's scripts run in one shell: a `cd` carries over.
+            script_text.push_str(&crate::github::substitute(cmd, vars));
+            script_text.push('\n');
+            script_region.get_or_insert(r);
             for (a, b) in mutable_image_refs(cmd) {
                 artifacts.push((cmd[a..b].to_owned(), r));
             }
         }
+    }
+    if let Some(r) = script_region {
+        scan.merge(scan_shell(&script_text, r, "", resolve));
     }
     if let Some(vars) = get("variables") {
         for (_, _, v) in vars.entries() {
@@ -367,5 +371,41 @@ mod tests {
         assert_eq!(p.job_triggers(d)[0].label(), "tag *");
         assert_eq!(d.secrets[0].name, "PROD_DB_PASSWORD");
         assert!(p.job("unit").unwrap().runs_tests);
+    }
+
+    /// `variables:` (global, then the job's) name the environment a script
+    /// and an `environment:` read.
+    #[test]
+    fn variables_name_the_environment() {
+        let text = "variables:\n  TF_ROOT: infra/envs/production\nstages: [plan, apply]\nplan:\n  stage: plan\n  script:\n    - cd $TF_ROOT && terraform plan -out plan.cache\napply:\n  stage: apply\n  variables:\n    DEPLOY_ENV: production\n  environment:\n    name: $DEPLOY_ENV\n  script:\n    - cd ${TF_ROOT}\n    - terraform apply plan.cache\n";
+        let p = crate::parse(
+            ".gitlab-ci.yml",
+            crate::CiSystem::GitlabCi,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap();
+        assert!(p.job("plan").unwrap().target.is_none());
+        let apply = p.job("apply").unwrap();
+        assert_eq!(apply.environment.as_ref().unwrap().0, "production");
+        assert_eq!(apply.target.as_ref().unwrap().env, "prod");
+        // Without the environment, the script's `cd` says where it applies.
+        let text = text.replace("  environment:\n    name: $DEPLOY_ENV\n", "");
+        let p = crate::parse(
+            ".gitlab-ci.yml",
+            crate::CiSystem::GitlabCi,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap();
+        let t = p.job("apply").unwrap().target.clone().unwrap();
+        assert_eq!(t.env, "prod");
+        assert!(
+            t.evidence.contains("infra/envs/production"),
+            "{}",
+            t.evidence
+        );
     }
 }

@@ -454,7 +454,6 @@ pub(crate) fn is_deploy_action(uses: &str) -> bool {
         "nwtgck/actions-netlify",
         "w9jds/firebase-action",
         "akhileshns/heroku-deploy",
-        "appleboy/ssh-action",
     ];
     let repo = name.split('/').skip(1).collect::<Vec<_>>().join("/");
     KNOWN

@@ -186,7 +186,7 @@ fn is_deploy_command(prog: &str, args: &[String], words: &[String]) -> bool {
         "pulumi" => has("up") || has("destroy") || has("update"),
         "cdk" | "cdktf" | "serverless" | "sls" | "sam" | "eb" | "netlify" | "firebase"
         | "copilot" | "kamal" | "mina" | "dep" | "fab" | "envoy" | "cap" | "ecs-deploy" => {
-            sub.iter().any(|w| w.starts_with("deploy")) || (prog == "cap" && sub.len() >= 2)
+            sub.iter().any(|w| w.starts_with("deploy"))
         }
         "fly" | "flyctl" => has("deploy"),
         "vercel" => !flag("--help") && (sub.is_empty() || has("deploy") || flag("--prod")),
@@ -278,7 +278,7 @@ fn is_deploy_command(prog: &str, args: &[String], words: &[String]) -> bool {
                     .skip(3)
                     .any(|seg| seg == "deploy" || seg == "deploys" || seg == "build_hooks")
         }),
-        "make" | "just" | "task" | "rake" | "npm" | "mage" => sub
+        "make" | "just" | "task" | "rake" | "npm" | "yarn" | "pnpm" | "bun" | "mage" => sub
             .iter()
             .filter(|w| **w != "run" && !w.contains('='))
             .any(|w| name_says_deploy(w)),
@@ -568,6 +568,12 @@ mod tests {
             env_of("gcloud app deploy app.yaml --project acme-production --quiet").as_deref(),
             Some("prod")
         );
+        assert_eq!(env_of("yarn deploy:production").as_deref(), Some("prod"));
+        assert_eq!(
+            env_of("make deploy ENVIRONMENT=production").as_deref(),
+            Some("prod")
+        );
+        assert_eq!(env_of("make build ENVIRONMENT=production"), None);
         assert_eq!(env_of("npm test -- --env=production"), None);
         assert_eq!(env_of("echo deploying to prod"), None);
         assert_eq!(env_of("docker build -t api ."), None);

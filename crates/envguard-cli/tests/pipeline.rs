@@ -463,3 +463,60 @@ fn a_repository_script_that_picks_production_from_the_branch_is_followed() {
         "{findings:#?}"
     );
 }
+
+/// A matrix over environments is one deploy per value: the staging run can
+/// read the production secret the job binds for every value.
+fn matrix_deploy(environments: &str) -> String {
+    format!(
+        "name: Deploy
+on:
+  push:
+    tags: ['v*']
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        environment: {environments}
+    environment: ${{{{ matrix.environment }}}}
+    env:
+      DATABASE_URL: ${{{{ secrets.PROD_DATABASE_URL }}}}
+    steps:
+      - uses: actions/checkout@v4
+      - run: ./scripts/deploy.sh ${{{{ matrix.environment }}}}
+"
+    )
+}
+
+#[test]
+fn a_matrix_staging_run_reading_a_prod_secret_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        &matrix_deploy("[staging, production]"),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    let r01: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "R01.prod-secret-in-nonprod-job")
+        .collect();
+    assert_eq!(r01.len(), 1, "{findings:#?}");
+    assert!(r01[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("deploys to staging"));
+    // The production-only matrix: the secret is where it belongs.
+    write(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        &matrix_deploy("[production]"),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule_id"] != "R01.prod-secret-in-nonprod-job"),
+        "{findings:#?}"
+    );
+}

@@ -61,7 +61,7 @@ pub(crate) fn read_with(
     let vars = WorkflowVars { base, choices };
     let mut jobs = Vec::new();
     for (id, key_region, job) in root.get("jobs").map(|j| j.entries()).unwrap_or_default() {
-        jobs.push(read_job(
+        jobs.extend(read_job(
             id,
             key_region,
             job,
@@ -257,13 +257,14 @@ fn read_job(
     triggers: &[Trigger],
     wvars: &WorkflowVars,
     resolve: Resolver<'_>,
-) -> Job {
+) -> Vec<Job> {
     let name = job.get("name").and_then(|n| n.as_str()).map(str::to_owned);
     let needs = job.get("needs").map(strings).unwrap_or_default();
-    // `environment: ${{ inputs.environment }}` names what the input holds.
-    let environment = job.get("environment").and_then(|e| {
+    // `environment: ${{ inputs.environment }}` (or `matrix.`) names what the
+    // input holds: resolved per variant below.
+    let raw_environment = job.get("environment").and_then(|e| {
         let v = e.get("name").unwrap_or(e);
-        Some((substitute(v.as_str()?, &wvars.base), v.region()?))
+        Some((v.as_str()?.to_owned(), v.region()?))
     });
     let with: Vec<(String, String)> = job
         .get("with")
@@ -292,27 +293,16 @@ fn read_job(
         .and_then(|u| Some((u.as_str()?.to_owned(), u.region()?)));
     let if_cond = job.get("if").and_then(|c| c.as_str()).map(str::to_owned);
 
-    let mut target: Option<Target> = None;
-    if let Some((env_name, r)) = &environment {
-        if let Some((env, tier)) = resolve(env_name) {
-            target = Some(Target {
-                env,
-                tier,
-                evidence: format!("environment: {env_name}"),
-                region: *r,
-                declared: true,
-            });
-        }
-    }
+    let mut call_target: Option<Target> = None;
     // A reusable workflow called with an environment input.
-    if target.is_none() && uses.is_some() {
+    if uses.is_some() {
         if let Some(with) = job.get("with") {
             for (k, _, v) in with.entries() {
                 let k = k.to_ascii_lowercase();
                 if k.contains("env") || k == "stage" || k == "target" {
                     if let (Some(s), Some(r)) = (v.as_str(), v.region()) {
                         if let Some((env, tier)) = resolve(s) {
-                            target = Some(Target {
+                            call_target = Some(Target {
                                 env,
                                 tier,
                                 evidence: format!("with: {k}: {s}"),
@@ -339,76 +329,41 @@ fn read_job(
         .and_then(|r| r.get("working-directory"))
         .and_then(|w| w.as_str())
         .unwrap_or("");
-    for step in job.get("steps").map(|s| s.items()).unwrap_or_default() {
-        let step_env = env_vars(step.get("env"));
-        let wd = step
-            .get("working-directory")
-            .and_then(|w| w.as_str())
-            .unwrap_or(default_wd);
-        for variant in &variants {
-            // Inputs and matrix first: `env:` values may read them.
-            let mut vars = wvars.base.clone();
-            vars.extend(variant.iter().cloned());
-            for (k, v) in job_env.iter().chain(&step_env) {
-                let v = substitute(v, &vars);
-                vars.push((k.clone(), v));
-            }
-            let wd = substitute(wd, &vars);
-            let context = if wd.is_empty() {
-                String::new()
-            } else {
-                format!("working-directory: {wd}")
-            };
-            if let Some((cmd, r)) = step
-                .get("run")
-                .and_then(|c| Some((c.as_str()?, c.region()?)))
-            {
-                scan.merge(scan_shell(&substitute(cmd, &vars), r, &context, resolve));
-            }
-            let uses = step.get("uses").and_then(|u| u.as_str()).unwrap_or("");
-            let region = step
-                .get("uses")
-                .and_then(|u| u.region())
-                .unwrap_or(key_region);
-            let with: Vec<(String, String)> = step
-                .get("with")
-                .map(|w| w.entries())
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(k, _, v)| Some((k.to_owned(), substitute(v.as_str()?, &vars))))
-                .collect();
-            // Inputs that are scripts run as scripts (`appleboy/ssh-action`'s
-            // `script:`, a CLI action's `args:` / `command:`): they deploy when
-            // what they run does.
-            for (k, v) in &with {
-                if matches!(
-                    k.as_str(),
-                    "script" | "args" | "command" | "run" | "inlinescript"
-                ) {
-                    scan.merge(scan_shell(v, region, &context, resolve));
-                }
-            }
-            if is_deploy_action(uses) {
-                scan.deploys = true;
-                let shown = with
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if let Some(t) = crate::target::env_in_text(&format!("{shown} {context}"), resolve)
-                {
-                    let action = uses.split('@').next().unwrap_or(uses);
-                    let shown: String = shown.chars().take(120).collect();
-                    scan.offer(Target {
-                        env: t.0,
-                        tier: t.1,
-                        evidence: format!("uses `{action}` with `{shown}`"),
-                        region,
-                        declared: false,
-                    });
-                }
-            }
+    // Each variant (matrix value, input option) is a run of its own: one
+    // deploy per environment it reaches.
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for variant in &variants {
+        let mut base = wvars.base.clone();
+        base.extend(variant.iter().cloned());
+        let environment = raw_environment
+            .as_ref()
+            .map(|(e, r)| (substitute(e, &base), *r));
+        let v_scan = scan_steps(job, &base, &job_env, default_wd, key_region, resolve);
+        let mut target = environment.as_ref().and_then(|(env_name, r)| {
+            resolve(env_name).map(|(env, tier)| Target {
+                env,
+                tier,
+                evidence: format!("environment: {env_name}"),
+                region: *r,
+                declared: true,
+            })
+        });
+        if target.is_none() {
+            target = call_target.clone().or_else(|| v_scan.target.clone());
         }
+        // A job that deploys without naming where: its name may say (`deploy-prod`).
+        if target.is_none() && v_scan.deploys {
+            let label = name.as_deref().unwrap_or(id);
+            target = job_name_target(label, key_region, resolve)
+                .or_else(|| job_name_target(id, key_region, resolve));
+        }
+        let label = variant
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        scan.merge(v_scan);
+        outcomes.push((label, environment, target));
     }
     for step in job.get("steps").map(|s| s.items()).unwrap_or_default() {
         collect_secrets(step, "step", &mut secrets);
@@ -449,25 +404,29 @@ fn read_job(
             }
         }
     }
-    if target.is_none() {
-        target = scan.target.take();
-    }
-    // A job that deploys without naming where: its name may say (`deploy-prod`).
-    if target.is_none() && scan.deploys {
-        let label = name.as_deref().unwrap_or(id);
-        target = job_name_target(label, key_region, resolve)
-            .or_else(|| job_name_target(id, key_region, resolve));
-    }
     let deploys = scan.deploys || uses.is_some();
     secrets.sort_by(|a, b| (a.region, &a.name).cmp(&(b.region, &b.name)));
     secrets.dedup_by(|a, b| a.name == b.name && a.region == b.region);
-    Job {
+    // The variants that reach distinct environments, highest tier first.
+    let mut reached: Vec<&Outcome> = Vec::new();
+    for o in &outcomes {
+        if let Some(t) = &o.2 {
+            if !reached
+                .iter()
+                .any(|r| r.2.as_ref().is_some_and(|rt| rt.env == t.env))
+            {
+                reached.push(o);
+            }
+        }
+    }
+    reached.sort_by_key(|o| std::cmp::Reverse(o.2.as_ref().map(|t| t.tier)));
+    let base = Job {
         id: id.to_owned(),
-        name,
+        name: name.clone(),
         region: key_region,
         needs,
-        environment,
-        target,
+        environment: outcomes.first().and_then(|o| o.1.clone()),
+        target: None,
         secrets,
         secrets_inherit,
         uses,
@@ -481,7 +440,110 @@ fn read_job(
         deploys,
         scripts: scan.scripts,
         with,
+    };
+    if reached.len() < 2 {
+        let mut job = base;
+        if let Some((_, env, t)) = reached.first() {
+            job.environment = env.clone();
+            job.target = t.clone();
+        }
+        return vec![job];
     }
+    reached
+        .into_iter()
+        .map(|(label, env, t)| {
+            let mut job = base.clone();
+            job.name = Some(format!("{} [{label}]", name.as_deref().unwrap_or(id)));
+            job.environment = env.clone();
+            job.target = t.clone();
+            job
+        })
+        .collect()
+}
+
+/// One run of a job: the variant's bindings (`matrix.environment=production`),
+/// the CI environment it names and where it deploys.
+type Outcome = (String, Option<(String, Region)>, Option<Target>);
+
+/// Reads a job's steps for deploy actions with `base` bound (workflow env,
+/// inputs, one matrix value), the job's and each step's `env:` on top.
+fn scan_steps(
+    job: Yaml<'_>,
+    base: &[(String, String)],
+    job_env: &[(String, String)],
+    default_wd: &str,
+    key_region: Region,
+    resolve: Resolver<'_>,
+) -> Scan {
+    let mut scan = Scan::default();
+    for step in job.get("steps").map(|s| s.items()).unwrap_or_default() {
+        let step_env = env_vars(step.get("env"));
+        let wd = step
+            .get("working-directory")
+            .and_then(|w| w.as_str())
+            .unwrap_or(default_wd);
+        // Inputs and matrix first: `env:` values may read them.
+        let mut vars = base.to_vec();
+        for (k, v) in job_env.iter().chain(&step_env) {
+            let v = substitute(v, &vars);
+            vars.push((k.clone(), v));
+        }
+        let wd = substitute(wd, &vars);
+        let context = if wd.is_empty() {
+            String::new()
+        } else {
+            format!("working-directory: {wd}")
+        };
+        if let Some((cmd, r)) = step
+            .get("run")
+            .and_then(|c| Some((c.as_str()?, c.region()?)))
+        {
+            scan.merge(scan_shell(&substitute(cmd, &vars), r, &context, resolve));
+        }
+        let uses = step.get("uses").and_then(|u| u.as_str()).unwrap_or("");
+        let region = step
+            .get("uses")
+            .and_then(|u| u.region())
+            .unwrap_or(key_region);
+        let with: Vec<(String, String)> = step
+            .get("with")
+            .map(|w| w.entries())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, _, v)| Some((k.to_owned(), substitute(v.as_str()?, &vars))))
+            .collect();
+        // Inputs that are scripts run as scripts (`appleboy/ssh-action`'s
+        // `script:`, a CLI action's `args:` / `command:`): they deploy when
+        // what they run does.
+        for (k, v) in &with {
+            if matches!(
+                k.as_str(),
+                "script" | "args" | "command" | "run" | "inlinescript"
+            ) {
+                scan.merge(scan_shell(v, region, &context, resolve));
+            }
+        }
+        if is_deploy_action(uses) {
+            scan.deploys = true;
+            let shown = with
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if let Some(t) = crate::target::env_in_text(&format!("{shown} {context}"), resolve) {
+                let action = uses.split('@').next().unwrap_or(uses);
+                let shown: String = shown.chars().take(120).collect();
+                scan.offer(Target {
+                    env: t.0,
+                    tier: t.1,
+                    evidence: format!("uses `{action}` with `{shown}`"),
+                    region,
+                    declared: false,
+                });
+            }
+        }
+    }
+    scan
 }
 
 /// Narrows the workflow's triggers by the common gating idioms of a job `if:`:
@@ -658,6 +720,34 @@ mod tests {
             target_of(&wf.replace("production", "staging"), "apply").as_deref(),
             Some("staging")
         );
+        // A matrix over environments: one deploy per value, each in its CI environment.
+        let p = parse("on: push\njobs:\n  deploy:\n    strategy:\n      matrix:\n        environment: [staging, production]\n    environment: ${{ matrix.environment }}\n    steps:\n      - run: ./scripts/deploy.sh ${{ matrix.environment }}\n");
+        let got: Vec<(String, String, Option<String>)> = p
+            .jobs
+            .iter()
+            .map(|j| {
+                (
+                    j.id.clone(),
+                    j.environment.as_ref().unwrap().0.clone(),
+                    j.target.as_ref().map(|t| t.env.clone()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("deploy".into(), "production".into(), Some("prod".into())),
+                ("deploy".into(), "staging".into(), Some("staging".into())),
+            ]
+        );
+        assert_eq!(
+            p.jobs[0].name.as_deref(),
+            Some("deploy [matrix.environment=production]")
+        );
+        // A matrix over platforms deploys once.
+        let p = parse("on: push\njobs:\n  deploy:\n    strategy:\n      matrix:\n        arch: [amd64, arm64]\n    environment: production\n    steps:\n      - run: docker push registry.acme.io/api-prod:${{ matrix.arch }}\n");
+        assert_eq!(p.jobs.len(), 1);
+        assert_eq!(p.jobs[0].name, None);
         // A matrix over environments deploys to each; the highest is judged.
         let wf = "on: push\njobs:\n  deploy:\n    strategy:\n      matrix:\n        environment: [staging, production]\n    steps:\n      - run: helm upgrade --install api ./chart -f values-$ENV.yaml\n        env:\n          ENV: ${{ matrix.environment }}\n";
         assert_eq!(target_of(wf, "deploy").as_deref(), Some("prod"));

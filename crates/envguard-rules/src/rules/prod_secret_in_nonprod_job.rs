@@ -24,7 +24,9 @@ crate::declare_rule! {
     /// `env:` are reported once, at that `env:`, naming every job that can read
     /// them and how it runs; secrets a job binds itself (job `env:`, steps,
     /// `with:`) are reported once per job, naming them all. Related locations
-    /// point at each secret and each job.
+    /// point at each secret and each job. A job whose `matrix` (or a
+    /// `workflow_dispatch` choice) reaches several environments is one run per
+    /// environment: its staging run reading a production secret is reported.
     ///
     /// A job that names `environment: production` still runs for pull requests;
     /// it is reported unless `--ci-settings` shows that environment's deployment
@@ -67,6 +69,7 @@ impl Rule for ProdSecretInNonprodJob {
             // Workflow-level `env:`: (secret, region) and the jobs that can read them.
             let mut wf_secrets: Vec<&envguard_pipeline::SecretRef> = Vec::new();
             let mut wf_jobs: Vec<(&envguard_pipeline::Job, String)> = Vec::new();
+            let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for job in &p.jobs {
                 let triggers = p.job_triggers(job);
                 // pull_request_target + checkout of the head + any secret.
@@ -110,8 +113,12 @@ impl Rule for ProdSecretInNonprodJob {
                         own.push(s);
                     }
                 }
-                if reads_wf {
+                // A job split by its matrix is listed (and reported) once.
+                if reads_wf && !wf_jobs.iter().any(|(j, _)| j.id == job.id) {
                     wf_jobs.push((job, why.clone()));
+                }
+                if !reported.insert(job.id.as_str()) {
+                    continue;
                 }
                 if let Some(first) = own.first() {
                     let names: Vec<&str> = own.iter().map(|s| s.name.as_str()).collect();

@@ -766,6 +766,17 @@ mod tests {
             target_of(&wf.replace(", production]", "]"), "deploy").as_deref(),
             Some("staging")
         );
+        // A called workflow's input default (nobody passes another).
+        let wf = "on:\n  workflow_call:\n    inputs:\n      stage:\n        type: string\n        default: production\njobs:\n  deploy:\n    steps:\n      - run: npx serverless deploy --stage ${{ inputs.stage }}\n";
+        assert_eq!(target_of(wf, "deploy").as_deref(), Some("prod"));
+        assert_eq!(
+            target_of(
+                &wf.replace("default: production", "default: staging"),
+                "deploy"
+            )
+            .as_deref(),
+            Some("staging")
+        );
         // `defaults.run.working-directory`.
         let wf = "on: push\njobs:\n  tf:\n    defaults:\n      run:\n        working-directory: infra/envs/prod\n    steps:\n      - run: terraform init\n      - run: terraform apply -auto-approve\n";
         assert_eq!(target_of(wf, "tf").as_deref(), Some("prod"));

@@ -185,9 +185,10 @@ fn is_deploy_command(prog: &str, args: &[String], words: &[String]) -> bool {
         }
         "pulumi" => has("up") || has("destroy") || has("update"),
         "cdk" | "cdktf" | "serverless" | "sls" | "sam" | "eb" | "netlify" | "firebase"
-        | "copilot" | "kamal" | "mina" | "dep" | "fab" | "envoy" | "cap" | "ecs-deploy" => {
+        | "copilot" | "kamal" | "mina" | "dep" | "fab" | "envoy" | "cap" => {
             sub.iter().any(|w| w.starts_with("deploy"))
         }
+        "ecs-deploy" => true,
         "fly" | "flyctl" => has("deploy"),
         "vercel" => !flag("--help") && (sub.is_empty() || has("deploy") || flag("--prod")),
         "wrangler" => has("deploy") || has("publish"),
@@ -569,6 +570,10 @@ mod tests {
             Some("prod")
         );
         assert_eq!(env_of("yarn deploy:production").as_deref(), Some("prod"));
+        assert_eq!(
+            env_of("ecs-deploy -c acme-prod -n api -i $IMAGE").as_deref(),
+            Some("prod")
+        );
         assert_eq!(
             env_of("make deploy ENVIRONMENT=production").as_deref(),
             Some("prod")

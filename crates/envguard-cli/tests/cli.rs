@@ -447,12 +447,12 @@ fn release_workflow_needs_settings_to_prove_its_approval() {
     assert_eq!(
         out.status.code(),
         Some(0),
-        "a warning does not fail the default --fail-on error"
+        "a note does not fail the default --fail-on error"
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = &report["findings"].as_array().unwrap()[0];
     assert_eq!(f["rule_id"], "R05.prod-deploy-ungated");
-    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["severity"], "note");
     assert!(f["message"].as_str().unwrap().contains("--ci-settings"));
     let settings = root.join(EXAMPLE).join("ci/github-environments.json");
     let out = envguard(

@@ -23,7 +23,7 @@ pub fn infer_inventory(scope: &Scope<'_>) -> Vec<Environment> {
     }
     // Environments only CI/CD names (a deploy job's `environment: production`,
     // a workflow `env: ENVIRONMENT: production`): declared, with no paths.
-    let (pipelines, _) = crate::pipelines::pipelines_of(&files, scope.inventory);
+    let (pipelines, _) = crate::pipelines::pipelines_of(scope.root, &files, scope.inventory);
     for target in pipelines
         .iter()
         .flat_map(|p| &p.jobs)

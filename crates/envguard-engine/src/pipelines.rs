@@ -3,7 +3,7 @@
 use crate::scope::{read, Read, Scope};
 use envguard_model::Inventory;
 use envguard_pipeline::{CiSystem, Pipeline};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Every CI/CD pipeline in `scope`, in path order, with the problems of
 /// pipeline files (parse errors, files that could not be read) as (path,
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// and size limit.
 pub fn collect_pipelines(scope: &Scope<'_>) -> (Vec<Pipeline>, Vec<(String, String)>) {
     let (files, diagnostics) = scope.files();
-    let (pipelines, mut problems) = pipelines_of(&files, scope.inventory);
+    let (pipelines, mut problems) = pipelines_of(scope.root, &files, scope.inventory);
     problems.extend(
         diagnostics
             .into_iter()
@@ -23,6 +23,7 @@ pub fn collect_pipelines(scope: &Scope<'_>) -> (Vec<Pipeline>, Vec<(String, Stri
 
 /// The pipelines among `files` (root-relative paths in path order).
 pub(crate) fn pipelines_of(
+    root: &Path,
     files: &[(PathBuf, String)],
     inventory: &Inventory,
 ) -> (Vec<Pipeline>, Vec<(String, String)>) {
@@ -51,7 +52,30 @@ pub(crate) fn pipelines_of(
         pipelines.extend(parsed.pipeline);
     }
     pipelines.sort_by(|a, b| a.path.cmp(&b.path));
+    let read = |rel: &str| read_repo_file(root, rel);
+    let resolve = |name: &str| inventory.resolve_name(name);
+    envguard_pipeline::link(&mut pipelines, &read, &resolve);
     (pipelines, problems)
+}
+
+/// A repository file for the pipeline reader (a script a job runs, a workflow
+/// it calls), by its relative path; None when missing, over 1 MiB, not UTF-8
+/// or outside `root`.
+pub(crate) fn read_repo_file(root: &Path, rel: &str) -> Option<String> {
+    if !root.is_dir() || rel.starts_with('/') || rel.split('/').any(|s| s == "..") {
+        return None;
+    }
+    let path = root.join(rel);
+    // A link out of the repository is not the repository's script.
+    let real = path.canonicalize().ok()?;
+    if !real.starts_with(root.canonicalize().ok()?) {
+        return None;
+    }
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return None;
+    }
+    String::from_utf8(std::fs::read(path).ok()?).ok()
 }
 
 #[cfg(test)]

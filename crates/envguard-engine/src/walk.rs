@@ -207,6 +207,10 @@ impl Assembly {
         phase("walk", started);
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.pipelines.sort_by(|a, b| a.path.cmp(&b.path));
+        // Scripts the jobs run and local workflows they call (pipelines.rs).
+        let read = |rel: &str| crate::pipelines::read_repo_file(&opts.root, rel);
+        let resolve = |name: &str| opts.inventory.resolve_name(name);
+        envguard_pipeline::link(&mut self.pipelines, &read, &resolve);
         let today = today_utc();
         let expired = opts.waivers.map(|w| w.expired(today)).unwrap_or_default();
 

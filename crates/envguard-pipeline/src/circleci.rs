@@ -1,7 +1,7 @@
 //! CircleCI (`.circleci/config.yml`): workflows, branch and tag filters,
 //! `approval` jobs and contexts.
 
-use crate::target::{infer_target_from_text, job_name_target};
+use crate::target::{job_name_target, scan_shell, Scan};
 use crate::{
     is_test_command, is_test_name, mutable_image_refs, Job, Pipeline, Resolver, SecretRef, Target,
     Trigger, TriggerKind,
@@ -55,8 +55,28 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
             }
             let mut runs_tests = is_test_name(&id);
             let mut artifacts = Vec::new();
-            let mut target: Option<Target> = None;
+            let mut scan = Scan::default();
+            // An orb job that deploys (`aws-ecs/deploy-service-update`).
+            if job_ref.contains('/') && crate::target::is_deploy_action(&format!("orb/{job_ref}")) {
+                scan.deploys = true;
+            }
             let def = defs.and_then(|d| d.get(job_ref));
+            // Job parameters: the workflow's values over the job's defaults.
+            let mut vars: Vec<(String, String)> = Vec::new();
+            for (k, _, p) in def
+                .and_then(|d| d.get("parameters"))
+                .map(|p| p.entries())
+                .unwrap_or_default()
+            {
+                if let Some(d) = p.get("default").and_then(|d| d.as_str()) {
+                    vars.push((k.to_owned(), d.to_owned()));
+                }
+            }
+            for (k, _, v) in params.map(|p| p.entries()).unwrap_or_default() {
+                if let Some(v) = v.as_str() {
+                    vars.push((k.to_owned(), v.to_owned()));
+                }
+            }
             for step in def
                 .and_then(|d| d.get("steps"))
                 .map(|s| s.items())
@@ -67,23 +87,24 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                     if is_test_command(cmd) {
                         runs_tests = true;
                     }
-                    if let Some(t) = infer_target_from_text(cmd, r, resolve) {
-                        if target.as_ref().is_none_or(|b| t.tier > b.tier) {
-                            target = Some(t);
-                        }
-                    }
+                    scan.merge(scan_shell(&parameters(cmd, &vars), r, "", resolve));
                     for (a, b) in mutable_image_refs(cmd) {
                         artifacts.push((cmd[a..b].to_owned(), r));
                     }
                 }
             }
-            let target = target
-                .or_else(|| job_name_target(&id, region, resolve))
-                .or_else(|| {
+            // Where it deploys: its commands, else its name, else its context
+            // (`aws-production`); a job that deploys nothing has no target.
+            let target = scan.target.take().or_else(|| {
+                if !scan.deploys {
+                    return None;
+                }
+                job_name_target(&id, region, resolve).or_else(|| {
                     secrets
                         .iter()
                         .find_map(|s| context_target(&s.name, s.region, resolve))
-                });
+                })
+            });
             jobs.push(Job {
                 id,
                 name: None,
@@ -99,6 +120,9 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                 checks_out_pr_head: None,
                 runs_tests,
                 artifacts,
+                deploys: scan.deploys,
+                scripts: scan.scripts,
+                with: Vec::new(),
             });
         }
     }
@@ -167,6 +191,25 @@ fn filters(f: Option<Yaml<'_>>, region: Region) -> Vec<Trigger> {
     vec![Trigger { kind, region }]
 }
 
+/// Replaces `<< parameters.X >>` by the job's parameter value.
+fn parameters(text: &str, vars: &[(String, String)]) -> String {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let Some(re) = RE
+        .get_or_init(|| regex::Regex::new(r"<<\s*parameters\.([\w-]+)\s*>>").ok())
+        .as_ref()
+    else {
+        return text.to_owned();
+    };
+    re.replace_all(text, |c: &regex::Captures<'_>| {
+        vars.iter()
+            .rev()
+            .find(|(k, _)| *k == c[1])
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| c[0].to_owned())
+    })
+    .into_owned()
+}
+
 /// A context named for an environment (`prod-secrets`, `aws-production`).
 fn context_target(ctx: &str, region: Region, resolve: Resolver<'_>) -> Option<Target> {
     ctx.split(|c: char| !c.is_ascii_alphanumeric())
@@ -208,5 +251,28 @@ mod tests {
         assert_eq!(d.target.as_ref().unwrap().env, "prod");
         assert_eq!(p.job_triggers(d)[0].label(), "tag /^v.*/");
         assert!(p.job("test").unwrap().runs_tests);
+    }
+
+    /// A parameterised deploy job: the workflow passes the environment.
+    #[test]
+    fn parameters_name_the_environment() {
+        let text = "version: 2.1\njobs:\n  deploy:\n    parameters:\n      env:\n        type: string\n        default: staging\n    steps:\n      - checkout\n      - run: npx serverless deploy --stage << parameters.env >>\nworkflows:\n  release:\n    jobs:\n      - deploy:\n          name: deploy-live\n          env: production\n      - deploy:\n          name: deploy-staging\n";
+        let p = crate::parse(
+            ".circleci/config.yml",
+            crate::CiSystem::Circleci,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap();
+        let live = p.job("deploy-live").unwrap().target.as_ref().unwrap();
+        assert_eq!(live.env, "prod");
+        assert!(
+            live.evidence.contains("--stage production"),
+            "{}",
+            live.evidence
+        );
+        // The default (staging) is not prod here.
+        assert!(p.job("deploy-staging").unwrap().target.is_none());
     }
 }

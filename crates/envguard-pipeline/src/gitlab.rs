@@ -1,6 +1,6 @@
 //! GitLab CI (`.gitlab-ci.yml`, files under `.gitlab/ci/`).
 
-use crate::target::{infer_target_from_text, job_name_target};
+use crate::target::{job_name_target, scan_shell, Scan};
 use crate::{
     is_prod_secret_name, is_test_command, is_test_name, mutable_image_refs, Job, Pipeline,
     Resolver, SecretRef, Target, Trigger, TriggerKind,
@@ -44,7 +44,20 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
             .and_then(|e| e.strings().first().map(|s| s.0))
             .and_then(|t| root.get(t));
         let get = |k: &str| job.get(k).or_else(|| template.and_then(|t| t.get(k)));
-        jobs.push(read_job(id, key_region, &get, resolve));
+        // Global then job `variables:`: `$DEPLOY_ENV` in a script reads them.
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for v in [root.get("variables"), get("variables")]
+            .into_iter()
+            .flatten()
+        {
+            for (k, _, val) in v.entries() {
+                let val = val.get("value").unwrap_or(val);
+                if let Some(s) = val.as_str() {
+                    vars.push((format!("env.{k}"), s.to_owned()));
+                }
+            }
+        }
+        jobs.push(read_job(id, key_region, &get, &vars, resolve));
     }
     Some(Pipeline {
         path: path.to_owned(),
@@ -226,11 +239,13 @@ fn read_job<'a>(
     id: &str,
     key_region: Region,
     get: &dyn Fn(&str) -> Option<Yaml<'a>>,
+    vars: &[(String, String)],
     resolve: Resolver<'_>,
 ) -> Job {
+    // `environment: $DEPLOY_ENV` names what the variable holds.
     let environment = get("environment").and_then(|e| {
         let v = e.get("name").unwrap_or(e);
-        Some((v.as_str()?.to_owned(), v.region()?))
+        Some((crate::github::substitute(v.as_str()?, vars), v.region()?))
     });
     let mut manual = get("when").and_then(|w| w.as_str()) == Some("manual");
     let mut triggers = None;
@@ -271,22 +286,26 @@ fn read_job<'a>(
             .and_then(|s| s.as_str())
             .is_some_and(is_test_name);
     let mut artifacts = Vec::new();
-    let mut script_target: Option<Target> = None;
+    let mut scan = Scan::default();
+    let mut script_text = String::new();
+    let mut script_region = None;
     for key in ["before_script", "script", "after_script"] {
         for (cmd, r) in get(key).map(|s| s.strings()).unwrap_or_default() {
             if is_test_command(cmd) {
                 runs_tests = true;
             }
             variable_refs(cmd, r, &mut secrets);
-            if let Some(t) = infer_target_from_text(cmd, r, resolve) {
-                if script_target.as_ref().is_none_or(|b| t.tier > b.tier) {
-                    script_target = Some(t);
-                }
-            }
+            // The lines of a job's scripts run in one shell: a `cd` carries over.
+            script_text.push_str(&crate::github::substitute(cmd, vars));
+            script_text.push('\n');
+            script_region.get_or_insert(r);
             for (a, b) in mutable_image_refs(cmd) {
                 artifacts.push((cmd[a..b].to_owned(), r));
             }
         }
+    }
+    if let Some(r) = script_region {
+        scan.merge(scan_shell(&script_text, r, "", resolve));
     }
     if let Some(vars) = get("variables") {
         for (_, _, v) in vars.entries() {
@@ -295,9 +314,12 @@ fn read_job<'a>(
             }
         }
     }
-    let target = target
-        .or(script_target)
-        .or_else(|| job_name_target(id, key_region, resolve));
+    let deploys = scan.deploys || environment.is_some();
+    let target = target.or(scan.target).or_else(|| {
+        scan.deploys
+            .then(|| job_name_target(id, key_region, resolve))
+            .flatten()
+    });
     Job {
         id: id.to_owned(),
         name: None,
@@ -313,6 +335,9 @@ fn read_job<'a>(
         checks_out_pr_head: None,
         runs_tests,
         artifacts,
+        deploys,
+        scripts: scan.scripts,
+        with: Vec::new(),
     }
 }
 
@@ -346,5 +371,41 @@ mod tests {
         assert_eq!(p.job_triggers(d)[0].label(), "tag *");
         assert_eq!(d.secrets[0].name, "PROD_DB_PASSWORD");
         assert!(p.job("unit").unwrap().runs_tests);
+    }
+
+    /// `variables:` (global, then the job's) name the environment a script
+    /// and an `environment:` read.
+    #[test]
+    fn variables_name_the_environment() {
+        let text = "variables:\n  TF_ROOT: infra/envs/production\nstages: [plan, apply]\nplan:\n  stage: plan\n  script:\n    - cd $TF_ROOT && terraform plan -out plan.cache\napply:\n  stage: apply\n  variables:\n    DEPLOY_ENV: production\n  environment:\n    name: $DEPLOY_ENV\n  script:\n    - cd ${TF_ROOT}\n    - terraform apply plan.cache\n";
+        let p = crate::parse(
+            ".gitlab-ci.yml",
+            crate::CiSystem::GitlabCi,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap();
+        assert!(p.job("plan").unwrap().target.is_none());
+        let apply = p.job("apply").unwrap();
+        assert_eq!(apply.environment.as_ref().unwrap().0, "production");
+        assert_eq!(apply.target.as_ref().unwrap().env, "prod");
+        // Without the environment, the script's `cd` says where it applies.
+        let text = text.replace("  environment:\n    name: $DEPLOY_ENV\n", "");
+        let p = crate::parse(
+            ".gitlab-ci.yml",
+            crate::CiSystem::GitlabCi,
+            text.as_bytes(),
+            &resolve,
+        )
+        .pipeline
+        .unwrap();
+        let t = p.job("apply").unwrap().target.clone().unwrap();
+        assert_eq!(t.env, "prod");
+        assert!(
+            t.evidence.contains("infra/envs/production"),
+            "{}",
+            t.evidence
+        );
     }
 }

@@ -11,9 +11,11 @@
 mod circleci;
 mod github;
 mod gitlab;
+mod link;
 mod settings;
 mod target;
 
+pub use link::{link, ReadFile};
 pub use settings::{CiSettings, EnvProtection, SettingsError};
 pub use target::{infer_target_from_text, job_name_target};
 
@@ -206,6 +208,15 @@ pub struct Job {
     pub runs_tests: bool,
     /// Container images or artifacts it deploys, as written (`app:latest`).
     pub artifacts: Vec<(String, Region)>,
+    /// It runs a deploy action (or calls a workflow), whether or not envguard
+    /// can tell where to.
+    pub deploys: bool,
+    /// Repository scripts its commands call, as written (`./bin/deploy-app`).
+    #[serde(skip)]
+    pub scripts: Vec<(String, Region)>,
+    /// What a reusable-workflow call binds (`inputs.environment` → `prod`).
+    #[serde(skip)]
+    pub with: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

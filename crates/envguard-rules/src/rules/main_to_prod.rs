@@ -7,17 +7,22 @@ crate::declare_rule! {
     /// # R05.main-to-prod
     ///
     /// ## What it does
-    /// Finds a job that deploys to production on a push to `main` (or `master`,
-    /// `trunk`, or on every branch push, which includes them). The default branch
-    /// should deploy to staging; production comes from a tagged release.
+    /// Finds a job that deploys to production on a plain branch push: a push to
+    /// `main` (or `master`, `trunk`, or on every branch push, which includes
+    /// them), or to any other branch (`release/*`, `production`). The default
+    /// branch should deploy to staging; production comes from a tagged release.
+    /// This rule is the tag gate of policy 002 §6 for branch pushes; the approval
+    /// gate is `R05.prod-deploy-ungated`'s.
     ///
     /// A job `if:` that narrows the trigger (`github.ref == 'refs/heads/main'`,
     /// `startsWith(github.ref, 'refs/tags/')`) and GitLab `rules:` / `only:` are
-    /// taken into account.
+    /// taken into account, and a workflow called by another (`workflow_call`) is
+    /// judged with its caller's triggers.
     ///
     /// ## Why it matters
-    /// 002 §6: "main branch deploys to staging only"; 000 §3 R-05: "DEV builds may
-    /// not deploy to PROD". A merge is not a release decision.
+    /// 002 §6: "main branch deploys to staging only" and production requires a
+    /// "tagged release"; 000 §3 R-05: "DEV builds may not deploy to PROD". A merge
+    /// or a push to a branch is not a release decision.
     ///
     /// ## Example
     /// ```yaml
@@ -36,7 +41,7 @@ crate::declare_rule! {
     /// (`on: push: tags: ['v*']`) behind an approving environment.
     pub struct MainToProd {
         id: "R05.main-to-prod",
-        summary: "The default branch deploys straight to production",
+        summary: "A branch push (the default branch or another) deploys straight to production",
         severity: Severity::Error,
         clauses: "002 §6; 000 §3 R-05",
     }
@@ -60,7 +65,15 @@ impl Rule for MainToProd {
                 TriggerKind::Push { branches, .. } => branches
                     .iter()
                     .find(|b| is_default_branch(b))
-                    .map(|b| (t, format!("a push to `{b}`"))),
+                    .map(|b| (t, format!("a push to `{b}`")))
+                    .or_else(|| {
+                        branches.first().map(|b| {
+                            (
+                                t,
+                                format!("a push to branch `{b}` rather than a release tag"),
+                            )
+                        })
+                    }),
                 _ => None,
             });
             let Some((trigger, what)) = hit else { continue };

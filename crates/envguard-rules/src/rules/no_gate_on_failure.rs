@@ -1,7 +1,7 @@
-use super::ci::{job_label, prod_deploys};
+use super::ci::{job_label, only_called, prod_deploys};
 use crate::{finding_id, Context, Rule};
 use envguard_model::{Finding, FindingBuilder, Location, RuleMeta, Severity};
-use envguard_pipeline::{CiSystem, TriggerKind};
+use envguard_pipeline::{is_default_branch, CiSystem, Pipeline, Trigger, TriggerKind};
 
 crate::declare_rule! {
     /// # R05.no-gate-on-failure
@@ -15,6 +15,19 @@ crate::declare_rule! {
     /// as a warning, unless it runs after another workflow (`workflow_run`).
     ///
     /// GitLab jobs without `needs:` wait for every earlier stage and count as gated.
+    ///
+    /// The jobs of a reusable workflow of the repository (`uses:
+    /// ./.github/workflows/deploy.yml`) are judged as jobs of the calling
+    /// workflow: the caller's triggers, the caller's `needs:`, the caller's
+    /// `with:` bound to the inputs. A job calling a remote reusable workflow
+    /// (`org/repo/.github/workflows/x.yml@ref`) is not judged here: its jobs
+    /// are not in the repository.
+    ///
+    /// A deploy that runs only on release tags (or `release` events) is credited
+    /// with the tests another workflow of the repository runs on pushes to the
+    /// branch the tags are cut from (a `ci.yml` running `npm test` on push to
+    /// `main`): the tagged commit passed them before it was tagged. A deploy on a
+    /// branch push gets no such credit (the other workflow runs beside it).
     ///
     /// ## Why it matters
     /// 002 §6: "Failed checks block progression". Jobs in a GitHub workflow run in
@@ -50,7 +63,8 @@ impl Rule for NoGateOnFailure {
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for (p, job) in prod_deploys(ctx) {
             let Some(target) = &job.target else { continue };
-            if job.runs_tests {
+            // A called workflow's jobs are judged as jobs of their caller.
+            if job.runs_tests || only_called(p) {
                 continue;
             }
             let tests: Vec<&str> = p
@@ -63,6 +77,9 @@ impl Rule for NoGateOnFailure {
             let gated = closure.iter().any(|j| j.runs_tests)
                 || (p.system == CiSystem::GitlabCi && job.needs.is_empty() && !tests.is_empty());
             if gated {
+                continue;
+            }
+            if tag_only(p.job_triggers(job)) && tested_on_default_branch(ctx, p) {
                 continue;
             }
             let after_workflow = p
@@ -107,4 +124,36 @@ impl Rule for NoGateOnFailure {
             );
         }
     }
+}
+
+/// Every trigger is a release tag or a release event.
+fn tag_only(triggers: &[Trigger]) -> bool {
+    !triggers.is_empty()
+        && triggers.iter().all(|t| match &t.kind {
+            TriggerKind::Push {
+                all_branches,
+                branches,
+                tags,
+                all_tags,
+            } => !*all_branches && branches.is_empty() && (*all_tags || !tags.is_empty()),
+            TriggerKind::Release => true,
+            _ => false,
+        })
+}
+
+/// Another pipeline of the repository runs a test job on pushes to the default
+/// branch (where release tags are cut).
+fn tested_on_default_branch(ctx: &Context<'_>, p: &Pipeline) -> bool {
+    ctx.pipelines.iter().filter(|q| q.path != p.path).any(|q| {
+        q.jobs.iter().filter(|j| j.runs_tests).any(|j| {
+            q.job_triggers(j).iter().any(|t| match &t.kind {
+                TriggerKind::Push {
+                    all_branches,
+                    branches,
+                    ..
+                } => *all_branches || branches.iter().any(|b| is_default_branch(b)),
+                _ => false,
+            })
+        })
+    })
 }

@@ -1,29 +1,38 @@
 use super::ci::{job_label, labels, only_called, prod_deploys, untagged};
 use crate::{finding_id, Context, Rule};
 use envguard_model::{Confidence, Finding, FindingBuilder, Location, RuleMeta, Severity};
-use envguard_pipeline::Approval;
+use envguard_pipeline::{Approval, TriggerKind};
 
 crate::declare_rule! {
     /// # R05.prod-deploy-ungated
     ///
     /// ## What it does
-    /// Finds a CI job that deploys to production without both gates the policies
-    /// ask for: a **tagged release** and an **explicit approval**. A job deploys to
-    /// production when it names a prod CI environment (`environment: production`)
-    /// or, failing that, when its commands, called workflow or name say so
-    /// (`./deploy.sh prod`, `kubectl --context prod`, `terraform workspace select
-    /// prod`, `helm … -f values-prod.yaml`, `vercel --prod`, a job `deploy-prod`);
-    /// the finding quotes that evidence.
+    /// Finds a CI job that deploys to production without an **explicit
+    /// approval**. A job deploys when it runs a deploy action — `terraform apply`,
+    /// `helm upgrade`, `kubectl apply|set image`, `docker push`, `serverless
+    /// deploy`, `gcloud app deploy`, `az webapp deploy`, `aws ecs update-service`,
+    /// a deploy action such as `azure/webapps-deploy`, a repository deploy script
+    /// (`./deploy.sh prod`) — or names a CI environment (`environment:
+    /// production`); `terraform plan`, drift checks and notifications are not
+    /// deploys. The target is the CI environment, else the environment the deploy
+    /// command names (through `env:`, `matrix`, `inputs` and `working-directory:`),
+    /// else the job's name; the finding quotes that evidence.
     ///
     /// Approval is a GitLab `when: manual`, a CircleCI `approval` job before the
     /// deploy, or a GitHub environment with required reviewers. GitHub keeps
     /// environment protection rules outside the repository: pass `--ci-settings`
     /// with the output of `gh api repos/OWNER/REPO/environments` and envguard
-    /// checks them; without it the finding is a warning that says so.
+    /// checks them. Without it a deploy through a named environment is a note
+    /// that says so; with it, an environment that requires no reviewer (or is not
+    /// listed) is an error.
     ///
-    /// Severity: error when there is no approval at all; warning when the approval
-    /// cannot be seen, or when an approved deploy also runs on untagged triggers.
-    /// Workflows that only run when called (`workflow_call`) are judged at the caller.
+    /// Severity: error when there is no approval at all (or the settings show
+    /// none); note when the approval cannot be seen; warning when an approved
+    /// deploy also runs on a manual or scheduled trigger rather than a release
+    /// tag. A deploy on a plain branch push is the tag gate's business and is
+    /// reported by `R05.main-to-prod`. Workflows that only run when called
+    /// (`workflow_call`) are judged at the caller, with the caller's triggers; a
+    /// remote reusable workflow's gate is reported as unknown (a note).
     ///
     /// ## Why it matters
     /// 000 §3 R-05: "PROD deployment requires controlled release workflow and
@@ -44,12 +53,12 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// Trigger production deploys from release tags (`on: push: tags: ['v*']`) and
-    /// run the job in a protected environment with required reviewers
-    /// (`environment: production`), or behind a manual approval job.
+    /// Run the job in a protected environment with required reviewers
+    /// (`environment: production`, checked with `--ci-settings`), or behind a
+    /// manual approval job; trigger it from release tags (`on: push: tags: ['v*']`).
     pub struct ProdDeployUngated {
         id: "R05.prod-deploy-ungated",
-        summary: "A production deploy job runs without a release tag and an explicit approval",
+        summary: "A production deploy job runs without an explicit approval",
         severity: Severity::Error,
         clauses: "000 §3 R-05; 002 §6; 001 change management",
     }
@@ -67,35 +76,67 @@ impl Rule for ProdDeployUngated {
             }
             let Some(target) = &job.target else { continue };
             let triggers = p.job_triggers(job);
-            let untagged = untagged(triggers);
+            let all_untagged = untagged(triggers);
+            let when = if all_untagged.is_empty() {
+                "on release tags".to_owned()
+            } else {
+                format!("on {}", labels(&all_untagged))
+            };
+            // Branch pushes are the tag gate's business (R05.main-to-prod).
+            let untagged: Vec<_> = all_untagged
+                .iter()
+                .copied()
+                .filter(|t| !matches!(t.kind, TriggerKind::Push { .. }))
+                .collect();
+            let remote = job
+                .uses
+                .as_ref()
+                .filter(|(u, _)| !u.starts_with("./"))
+                .map(|(u, _)| u.as_str());
             let (severity, message) = match job.approval(ctx.ci_settings) {
-                Approval::None | Approval::NoReviewers(_) | Approval::NotInSettings(_) => {
-                    let when = if untagged.is_empty() {
-                        "on release tags".to_owned()
-                    } else {
-                        format!("on {}", labels(&untagged))
-                    };
-                    (
-                        Severity::Error,
-                        format!(
-                            "Job {} deploys to {} ({}) {when} with no approval gate",
-                            job_label(job),
-                            target.env,
-                            target.evidence
-                        ),
-                    )
-                }
-                Approval::Unknown(env) => {
-                    let untag = if untagged.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" and runs on {}", labels(&untagged))
-                    };
-                    (
-                        Severity::Warning,
-                        format!("Job {} deploys to {} through environment `{env}`, whose protection rules envguard cannot see (pass --ci-settings){untag}", job_label(job), target.env),
-                    )
-                }
+                Approval::None if remote.is_some() => (
+                    Severity::Note,
+                    format!(
+                        "Job {} deploys to {} ({}) through the remote reusable workflow `{}`, whose approval gate envguard cannot see: check that its deploy job names a protected environment",
+                        job_label(job),
+                        target.env,
+                        target.evidence,
+                        remote.unwrap_or_default()
+                    ),
+                ),
+                Approval::None => (
+                    Severity::Error,
+                    format!(
+                        "Job {} deploys to {} ({}) {when} with no approval gate",
+                        job_label(job),
+                        target.env,
+                        target.evidence
+                    ),
+                ),
+                Approval::NoReviewers(env) => (
+                    Severity::Error,
+                    format!(
+                        "Job {} deploys to {} through environment `{env}`, which requires no reviewer (--ci-settings)",
+                        job_label(job),
+                        target.env
+                    ),
+                ),
+                Approval::NotInSettings(env) => (
+                    Severity::Error,
+                    format!(
+                        "Job {} deploys to {} through environment `{env}`, which --ci-settings does not list: GitHub creates it unprotected",
+                        job_label(job),
+                        target.env
+                    ),
+                ),
+                Approval::Unknown(env) => (
+                    Severity::Note,
+                    format!(
+                        "Job {} deploys to {} through environment `{env}`, whose protection rules live outside the repository: pass --ci-settings (the JSON of `gh api repos/OWNER/REPO/environments`) to check it requires reviewers",
+                        job_label(job),
+                        target.env
+                    ),
+                ),
                 a @ (Approval::Manual | Approval::Reviewers(_)) => {
                     let how = match a {
                         Approval::Reviewers(env) => {

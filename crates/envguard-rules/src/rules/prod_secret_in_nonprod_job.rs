@@ -20,6 +20,14 @@ crate::declare_rule! {
     /// any secret is available is reported on its own: it runs untrusted code
     /// with the repository's secrets.
     ///
+    /// One root cause is one finding: production secrets bound in a workflow-level
+    /// `env:` are reported once, at that `env:`, naming every job that can read
+    /// them and how it runs; secrets a job binds itself (job `env:`, steps,
+    /// `with:`) are reported once per job, naming them all. Related locations
+    /// point at each secret and each job. A job whose `matrix` (or a
+    /// `workflow_dispatch` choice) reaches several environments is one run per
+    /// environment: its staging run reading a production secret is reported.
+    ///
     /// A job that names `environment: production` still runs for pull requests;
     /// it is reported unless `--ci-settings` shows that environment's deployment
     /// branch policy keeps pull request and unlisted branch refs out.
@@ -58,6 +66,10 @@ impl Rule for ProdSecretInNonprodJob {
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for p in ctx.pipelines {
+            // Workflow-level `env:`: (secret, region) and the jobs that can read them.
+            let mut wf_secrets: Vec<&envguard_pipeline::SecretRef> = Vec::new();
+            let mut wf_jobs: Vec<(&envguard_pipeline::Job, String)> = Vec::new();
+            let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for job in &p.jobs {
                 let triggers = p.job_triggers(job);
                 // pull_request_target + checkout of the head + any secret.
@@ -86,38 +98,66 @@ impl Rule for ProdSecretInNonprodJob {
                     Some(t) if reach.is_empty() => format!("deploys to {} ({})", t.env, t.evidence),
                     _ => format!("runs on {}", labels(&reach)),
                 };
-                let mut seen: Vec<&str> = Vec::new();
+                let mut own: Vec<&envguard_pipeline::SecretRef> = Vec::new();
+                let mut reads_wf = false;
                 for s in &job.secrets {
-                    if seen.contains(&s.name.as_str()) || !is_prod_secret(ctx, &s.name) {
+                    if !is_prod_secret(ctx, &s.name) {
                         continue;
                     }
-                    seen.push(&s.name);
-                    out.push(
-                        FindingBuilder::new(
-                            Self::META.id,
-                            Self::META.default_severity,
+                    if s.scope == "workflow env" {
+                        reads_wf = true;
+                        if !wf_secrets.iter().any(|w| w.name == s.name) {
+                            wf_secrets.push(s);
+                        }
+                    } else if !own.iter().any(|o| o.name == s.name) {
+                        own.push(s);
+                    }
+                }
+                // A job split by its matrix is listed (and reported) once.
+                if reads_wf && !wf_jobs.iter().any(|(j, _)| j.id == job.id) {
+                    wf_jobs.push((job, why.clone()));
+                }
+                if !reported.insert(job.id.as_str()) {
+                    continue;
+                }
+                if let Some(first) = own.first() {
+                    let names: Vec<&str> = own.iter().map(|s| s.name.as_str()).collect();
+                    let mut b = FindingBuilder::new(
+                        Self::META.id,
+                        Self::META.default_severity,
+                        Location {
+                            path: p.path.clone(),
+                            region: first.region,
+                        },
+                    )
+                    .message(format!(
+                        "Job {} {why} and can read the production secret{} {} ({})",
+                        job_label(job),
+                        if names.len() > 1 { "s" } else { "" },
+                        names.join(", "),
+                        first.scope
+                    ))
+                    .related(
+                        format!("job {}", job.id),
+                        Location {
+                            path: p.path.clone(),
+                            region: job.region,
+                        },
+                    );
+                    for s in own.iter().skip(1) {
+                        b = b.related(
+                            format!("{} ({})", s.name, s.scope),
                             Location {
                                 path: p.path.clone(),
                                 region: s.region,
                             },
-                        )
-                        .message(format!(
-                            "Job {} {why} and can read the production secret {} ({})",
-                            job_label(job),
-                            s.name,
-                            s.scope
-                        ))
-                        .related(
-                            format!("job {}", job.id),
-                            Location {
-                                path: p.path.clone(),
-                                region: job.region,
-                            },
-                        )
-                        .id(finding_id(
+                        );
+                    }
+                    out.push(
+                        b.id(finding_id(
                             Self::META.id,
                             &p.path,
-                            &format!("{}:{}", job.id, s.name),
+                            &format!("{}:{}", job.id, names.join(",")),
                             "",
                         ))
                         .build(),
@@ -145,6 +185,52 @@ impl Rule for ProdSecretInNonprodJob {
                         }
                     }
                 }
+            }
+            if let (Some(first), false) = (wf_secrets.first(), wf_jobs.is_empty()) {
+                let names: Vec<&str> = wf_secrets.iter().map(|s| s.name.as_str()).collect();
+                let jobs: Vec<String> = wf_jobs
+                    .iter()
+                    .map(|(j, why)| format!("{} ({why})", job_label(j)))
+                    .collect();
+                let mut b = FindingBuilder::new(
+                    Self::META.id,
+                    Self::META.default_severity,
+                    Location {
+                        path: p.path.clone(),
+                        region: first.region,
+                    },
+                )
+                .message(format!(
+                    "The workflow-level env: exposes the production secret{} {} to every job, and {} job{} run{} for non-production code: {}",
+                    if names.len() > 1 { "s" } else { "" },
+                    names.join(", "),
+                    wf_jobs.len(),
+                    if wf_jobs.len() > 1 { "s" } else { "" },
+                    if wf_jobs.len() > 1 { "" } else { "s" },
+                    jobs.join("; ")
+                ));
+                for s in wf_secrets.iter().skip(1) {
+                    b = b.related(
+                        format!("{} (workflow env)", s.name),
+                        Location {
+                            path: p.path.clone(),
+                            region: s.region,
+                        },
+                    );
+                }
+                for (j, _) in &wf_jobs {
+                    b = b.related(
+                        format!("job {}", j.id),
+                        Location {
+                            path: p.path.clone(),
+                            region: j.region,
+                        },
+                    );
+                }
+                out.push(
+                    b.id(finding_id(Self::META.id, &p.path, "workflow-env", ""))
+                        .build(),
+                );
             }
         }
     }

@@ -5,117 +5,133 @@ use super::*;
 
 impl Scan<'_> {
     pub(super) fn upper(&mut self, i: usize, out: &mut Vec<Detection>) -> Option<usize> {
-        let b = self.b;
-        let n = b.len();
-        let at = |k: usize| if i + k < n { b[i + k] } else { 0 };
-        // IBAN: CC + 2 check digits
-        if at(1).is_ascii_uppercase() && at(2).is_ascii_digit() && at(3).is_ascii_digit() {
-            if let Some(e) = iban_at(b, i) {
-                let h = Hit {
-                    entity: Entity::Iban,
-                    conf: Confidence::High,
-                    validator: "mod97",
-                    pending: false,
-                    end: e,
-                };
-                return Some(self.emit(out, i, h));
-            }
-        }
-        // MRN-00482913, MRN00482913
-        if b[i..].starts_with(b"MRN") {
-            let mut j = i + 3;
-            if j < n && matches!(b[j], b'-' | b':' | b'#') {
-                j += 1;
-            }
-            let ds = j;
-            while j < n && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            if (4..=12).contains(&(j - ds)) && boundary_after(b, j) {
-                let h = Hit {
-                    entity: Entity::Mrn,
-                    conf: Confidence::High,
-                    validator: "mrn-prefix",
-                    pending: false,
-                    end: j,
-                };
-                return Some(self.emit(out, i, h));
-            }
-        }
-        // letter-prefixed record numbers (H00482913) with record context
-        {
-            let mut j = i;
-            while j < n && j - i < 3 && b[j].is_ascii_uppercase() {
-                j += 1;
-            }
-            if j < n && b[j] == b'-' {
-                j += 1;
-            }
-            let ds = j;
-            while j < n && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            if (6..=10).contains(&(j - ds))
-                && boundary_after(b, j)
-                && (self.hint == Some(Entity::Mrn) || ctx_any(self.text, i, 3, 48, MRN_WORDS))
-            {
-                let h = Hit {
-                    entity: Entity::Mrn,
-                    conf: Confidence::Medium,
-                    validator: "mrn-context",
-                    pending: false,
-                    end: j,
-                };
-                return Some(self.emit(out, i, h));
-            }
-        }
-        // ICD-10: A00, E11.9, O9A.211
-        if at(1).is_ascii_digit() && (at(2).is_ascii_digit() || at(2).is_ascii_uppercase()) {
-            let mut j = i + 3;
-            let mut dotted = false;
-            if j + 1 < n
-                && b[j] == b'.'
-                && (b[j + 1].is_ascii_digit() || b[j + 1].is_ascii_uppercase())
-            {
-                j += 1;
-                while j < n && (b[j].is_ascii_digit() || b[j].is_ascii_uppercase()) && j - i < 8 {
-                    j += 1;
-                }
-                dotted = true;
-            }
-            if j <= n
-                && boundary_after(b, j)
-                && !(j < n && b[j] == b'-')
-                && validate::icd10_valid(&b[i..j])
-            {
-                let ctx =
-                    self.hint == Some(Entity::Icd10) || ctx_any(self.text, i, 4, 48, ICD_WORDS);
-                let neg = ctx_any(self.text, i, 1, 16, ICD_NEG);
-                if !neg {
-                    let (conf, validator, pending) = if ctx {
-                        (Confidence::High, "icd10-structure+context", false)
-                    } else if dotted {
-                        (Confidence::Medium, "icd10-structure", false)
-                    } else {
-                        (Confidence::Low, "icd10-structure+linked", true)
-                    };
-                    let h = Hit {
-                        entity: Entity::Icd10,
-                        conf,
-                        validator,
-                        pending,
-                        end: j,
-                    };
-                    return Some(self.emit(out, i, h));
-                }
-            }
-        }
-        if let Some(h) = self.month_first_date(i) {
+        let hit = self
+            .iban(i)
+            .or_else(|| self.mrn_prefixed(i))
+            .or_else(|| self.record_number(i))
+            .or_else(|| self.icd10(i))
+            .or_else(|| self.month_first_date(i));
+        if let Some(h) = hit {
             return Some(self.emit(out, i, h));
         }
         let (e, conf) = self.latin_name(i)?;
         out.push(det(Entity::Person, i, e, conf, "gazetteer+structure"));
         Some(e)
+    }
+
+    /// IBAN: country code, 2 check digits, then the mod-97 check.
+    fn iban(&self, i: usize) -> Option<Hit> {
+        let b = self.b;
+        let n = b.len();
+        let at = |k: usize| if i + k < n { b[i + k] } else { 0 };
+        if !(at(1).is_ascii_uppercase() && at(2).is_ascii_digit() && at(3).is_ascii_digit()) {
+            return None;
+        }
+        let e = iban_at(b, i)?;
+        Some(Hit {
+            entity: Entity::Iban,
+            conf: Confidence::High,
+            validator: "mod97",
+            pending: false,
+            end: e,
+        })
+    }
+
+    /// MRN-00482913, MRN00482913.
+    fn mrn_prefixed(&self, i: usize) -> Option<Hit> {
+        let b = self.b;
+        let n = b.len();
+        if !b[i..].starts_with(b"MRN") {
+            return None;
+        }
+        let mut j = i + 3;
+        if j < n && matches!(b[j], b'-' | b':' | b'#') {
+            j += 1;
+        }
+        let ds = j;
+        while j < n && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        ((4..=12).contains(&(j - ds)) && boundary_after(b, j)).then_some(Hit {
+            entity: Entity::Mrn,
+            conf: Confidence::High,
+            validator: "mrn-prefix",
+            pending: false,
+            end: j,
+        })
+    }
+
+    /// Letter-prefixed record numbers (H00482913) with record context.
+    fn record_number(&self, i: usize) -> Option<Hit> {
+        let b = self.b;
+        let n = b.len();
+        let mut j = i;
+        while j < n && j - i < 3 && b[j].is_ascii_uppercase() {
+            j += 1;
+        }
+        if j < n && b[j] == b'-' {
+            j += 1;
+        }
+        let ds = j;
+        while j < n && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        ((6..=10).contains(&(j - ds))
+            && boundary_after(b, j)
+            && (self.hint == Some(Entity::Mrn) || ctx_any(self.text, i, 3, 48, MRN_WORDS)))
+        .then_some(Hit {
+            entity: Entity::Mrn,
+            conf: Confidence::Medium,
+            validator: "mrn-context",
+            pending: false,
+            end: j,
+        })
+    }
+
+    /// ICD-10: A00, E11.9, O9A.211; a bare code without context or a dot
+    /// stands only when the text also identifies a person.
+    fn icd10(&self, i: usize) -> Option<Hit> {
+        let b = self.b;
+        let n = b.len();
+        let at = |k: usize| if i + k < n { b[i + k] } else { 0 };
+        if !(at(1).is_ascii_digit() && (at(2).is_ascii_digit() || at(2).is_ascii_uppercase())) {
+            return None;
+        }
+        let mut j = i + 3;
+        let mut dotted = false;
+        if j + 1 < n && b[j] == b'.' && (b[j + 1].is_ascii_digit() || b[j + 1].is_ascii_uppercase())
+        {
+            j += 1;
+            while j < n && (b[j].is_ascii_digit() || b[j].is_ascii_uppercase()) && j - i < 8 {
+                j += 1;
+            }
+            dotted = true;
+        }
+        if !(j <= n
+            && boundary_after(b, j)
+            && !(j < n && b[j] == b'-')
+            && validate::icd10_valid(&b[i..j]))
+        {
+            return None;
+        }
+        let ctx = self.hint == Some(Entity::Icd10) || ctx_any(self.text, i, 4, 48, ICD_WORDS);
+        if ctx_any(self.text, i, 1, 16, ICD_NEG) {
+            return None;
+        }
+        let (conf, validator, pending) = if ctx {
+            (Confidence::High, "icd10-structure+context", false)
+        } else if dotted {
+            (Confidence::Medium, "icd10-structure", false)
+        } else {
+            (Confidence::Low, "icd10-structure+linked", true)
+        };
+        Some(Hit {
+            entity: Entity::Icd10,
+            conf,
+            validator,
+            pending,
+            end: j,
+        })
     }
 
     pub(super) fn latin_name(&self, i: usize) -> Option<(usize, Confidence)> {

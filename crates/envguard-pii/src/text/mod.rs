@@ -82,6 +82,29 @@ pub(crate) fn detect_into_opts(
             return;
         }
     }
+    let emails = emails_and_ipv6(text, hint, reserved);
+    let mut sc = Scan {
+        text,
+        b,
+        hint,
+        pending: Vec::new(),
+    };
+    sc.run(&emails, out);
+    out.extend(emails.into_iter().filter(|d| !d.validator.is_empty()));
+    let anchored = out[base..].iter().any(|d| identifies_a_person(d.entity));
+    if anchored {
+        out.extend(sc.pending.into_iter().map(|p| p.0));
+    }
+    if out.len() - base > 1 {
+        out[base..].sort_by_key(|d| (d.span.start, d.span.end));
+    }
+}
+
+/// The e-mail and IPv6 addresses of `text`, sorted and non-overlapping: found
+/// first, they are skipped by the main pass (their digits and words are not
+/// phones or names).
+fn emails_and_ipv6(text: &str, hint: Option<Entity>, reserved: bool) -> Vec<Detection> {
+    let b = text.as_bytes();
     let mut emails: Vec<Detection> = Vec::new();
     for at in memchr_iter(b'@', b) {
         if emails.last().is_some_and(|e| e.span.end > at) {
@@ -121,90 +144,88 @@ pub(crate) fn detect_into_opts(
             emails.sort_by_key(|d| d.span.start);
         }
     }
-    let mut sc = Scan {
-        text,
-        b,
-        hint,
-        pending: Vec::new(),
-    };
-    let n = b.len();
-    let mut i = 0;
-    let mut ei = 0;
-    while i < n {
-        while ei < emails.len() && emails[ei].span.end <= i {
-            ei += 1;
-        }
-        if ei < emails.len() && i >= emails[ei].span.start {
-            i = emails[ei].span.end;
-            continue;
-        }
-        let c = b[i];
-        match c {
-            b'0'..=b'9' | b'+' | b'(' => {
-                if boundary_before(b, i) {
-                    if let Some(next) = sc.numeric(i, out) {
+    emails
+}
+
+impl Scan<'_> {
+    /// The left-to-right pass: at each token boundary, the candidate the first
+    /// byte can start (digits, a capital, Arabic letters); `skip` is passed over.
+    fn run(&mut self, skip: &[Detection], out: &mut Vec<Detection>) {
+        let (text, b, hint) = (self.text, self.b, self.hint);
+        let n = b.len();
+        let mut i = 0;
+        let mut ei = 0;
+        while i < n {
+            while ei < skip.len() && skip[ei].span.end <= i {
+                ei += 1;
+            }
+            if ei < skip.len() && i >= skip[ei].span.start {
+                i = skip[ei].span.end;
+                continue;
+            }
+            let c = b[i];
+            match c {
+                b'0'..=b'9' | b'+' | b'(' => {
+                    if boundary_before(b, i) {
+                        if let Some(next) = self.numeric(i, out) {
+                            i = next;
+                            continue;
+                        }
+                    }
+                    i = if c.is_ascii_digit() {
+                        skip_token(b, i)
+                    } else {
+                        i + 1
+                    };
+                }
+                b'A'..=b'Z' => {
+                    if boundary_before(b, i) {
+                        if let Some(next) = self.upper(i, out) {
+                            i = next;
+                            continue;
+                        }
+                    }
+                    i = skip_token(b, i);
+                }
+                b'a'..=b'z' => {
+                    if boundary_before(b, i) && matches!(hint, Some(Entity::Person)) {
+                        if let Some(next) = self.upper(i, out) {
+                            i = next;
+                            continue;
+                        }
+                    }
+                    i = skip_token(b, i);
+                }
+                0xD8..=0xDB => {
+                    if let Some(next) = self.arabic(i, out) {
                         i = next;
                         continue;
                     }
+                    i = skip_arabic_word(text, i);
                 }
-                i = if c.is_ascii_digit() {
-                    skip_token(b, i)
-                } else {
-                    i + 1
-                };
+                _ => i += 1,
             }
-            b'A'..=b'Z' => {
-                if boundary_before(b, i) {
-                    if let Some(next) = sc.upper(i, out) {
-                        i = next;
-                        continue;
-                    }
-                }
-                i = skip_token(b, i);
-            }
-            b'a'..=b'z' => {
-                if boundary_before(b, i) && matches!(hint, Some(Entity::Person)) {
-                    if let Some(next) = sc.upper(i, out) {
-                        i = next;
-                        continue;
-                    }
-                }
-                i = skip_token(b, i);
-            }
-            0xD8..=0xDB => {
-                if let Some(next) = sc.arabic(i, out) {
-                    i = next;
-                    continue;
-                }
-                i = skip_arabic_word(text, i);
-            }
-            _ => i += 1,
         }
     }
-    out.extend(emails.into_iter().filter(|d| !d.validator.is_empty()));
-    if !sc.pending.is_empty() {
-        let anchored = out[base..].iter().any(|d| {
-            matches!(
-                d.entity,
-                Entity::Person
-                    | Entity::Email
-                    | Entity::PhoneSa
-                    | Entity::PhoneUs
-                    | Entity::Phone
-                    | Entity::SaNationalId
-                    | Entity::Iban
-                    | Entity::CreditCard
-                    | Entity::UsSsn
-                    | Entity::Mrn
-            )
-        });
-        if anchored {
-            out.extend(sc.pending.into_iter().map(|p| p.0));
-        }
-    }
-    if out.len() - base > 1 {
-        out[base..].sort_by_key(|d| (d.span.start, d.span.end));
-    }
+}
+
+/// Entities that identify a person: with one of them in the text, an
+/// ambiguous value (a bare date, a Luhn-valid number that is also a Unix
+/// time) becomes personal data.
+fn identifies_a_person(e: Entity) -> bool {
+    matches!(
+        e,
+        Entity::Person
+            | Entity::Email
+            | Entity::PhoneSa
+            | Entity::PhoneUs
+            | Entity::Phone
+            | Entity::SaNationalId
+            | Entity::Iban
+            | Entity::CreditCard
+            | Entity::UsSsn
+            | Entity::Mrn
+    )
 }
 
 #[inline]

@@ -204,55 +204,7 @@ impl Scan<'_> {
             return None;
         }
         match (g.sep, ng) {
-            (None, 1) => {
-                let len = l[0];
-                if validate::is_obvious_test_digits(d) {
-                    return None;
-                }
-                if len == 10 && d[0] == b'0' && validate::sa_phone_nsn_valid(&d[1..]) {
-                    return hit(Entity::PhoneSa, Confidence::High, "sa-numbering");
-                }
-                if len == 12 && d.starts_with(b"966") && validate::sa_phone_nsn_valid(&d[3..]) {
-                    return hit(Entity::PhoneSa, Confidence::Medium, "sa-numbering");
-                }
-                if len == 14 && d.starts_with(b"00966") && validate::sa_phone_nsn_valid(&d[5..]) {
-                    return hit(Entity::PhoneSa, Confidence::High, "sa-numbering");
-                }
-                if len == 10 && matches!(d[0], b'1' | b'2') && validate::luhn_valid(d) {
-                    return self.saudi_id(i, d, e);
-                }
-                if (12..=19).contains(&len) && validate::card_valid(d) {
-                    return hit(Entity::CreditCard, Confidence::High, "luhn+iin");
-                }
-                if len == 9
-                    && (hint == Some(Entity::UsSsn) || ctx_any(text, i, 3, 40, SSN_WORDS))
-                    && validate::ssn_valid(d)
-                {
-                    return hit(Entity::UsSsn, Confidence::High, "ssa-ranges+context");
-                }
-                if len == 10
-                    && matches!(hint, Some(Entity::PhoneUs) | Some(Entity::Phone))
-                    && validate::nanp_valid(d)
-                {
-                    return hit(Entity::PhoneUs, Confidence::Medium, "nanp+column");
-                }
-                if (5..=12).contains(&len)
-                    && (hint == Some(Entity::Mrn) || ctx_any(text, i, 3, 48, MRN_WORDS))
-                {
-                    return hit(Entity::Mrn, Confidence::Medium, "mrn-context");
-                }
-                if len == 8 && hint == Some(Entity::Dob) {
-                    let (y, m, dd) = (
-                        g.num(b, 0) / 10000,
-                        g.num(b, 0) / 100 % 100,
-                        g.num(b, 0) % 100,
-                    );
-                    if (1900..=2030).contains(&y) && validate::gregorian_valid(y, m, dd) {
-                        return hit(Entity::Dob, Confidence::Medium, "date+column");
-                    }
-                }
-                None
-            }
+            (None, 1) => self.one_group(i, g, d, e),
             (Some(b'-'), 3) if l[..3] == [3, 2, 4] => {
                 if validate::ssn_valid(d) {
                     let c = if ctx_any(text, i, 3, 40, SSN_WORDS) || hint == Some(Entity::UsSsn) {
@@ -302,6 +254,69 @@ impl Scan<'_> {
             (Some(b'.'), 4) => self.ipv4(i, g),
             _ => None,
         }
+    }
+
+    /// A run of digits without separators: a Saudi phone, national ID or
+    /// Iqama, a card, or (with their context words or column) an SSN, a US
+    /// phone, an MRN or a compact date of birth.
+    fn one_group(&self, i: usize, g: &Groups, d: &[u8], e: usize) -> Option<Hit> {
+        let (b, text, hint) = (self.b, self.text, self.hint);
+        let hit = |entity, conf, validator| {
+            Some(Hit {
+                entity,
+                conf,
+                validator,
+                pending: false,
+                end: e,
+            })
+        };
+        let len = g.lens().0[0];
+        if validate::is_obvious_test_digits(d) {
+            return None;
+        }
+        if len == 10 && d[0] == b'0' && validate::sa_phone_nsn_valid(&d[1..]) {
+            return hit(Entity::PhoneSa, Confidence::High, "sa-numbering");
+        }
+        if len == 12 && d.starts_with(b"966") && validate::sa_phone_nsn_valid(&d[3..]) {
+            return hit(Entity::PhoneSa, Confidence::Medium, "sa-numbering");
+        }
+        if len == 14 && d.starts_with(b"00966") && validate::sa_phone_nsn_valid(&d[5..]) {
+            return hit(Entity::PhoneSa, Confidence::High, "sa-numbering");
+        }
+        if len == 10 && matches!(d[0], b'1' | b'2') && validate::luhn_valid(d) {
+            return self.saudi_id(i, d, e);
+        }
+        if (12..=19).contains(&len) && validate::card_valid(d) {
+            return hit(Entity::CreditCard, Confidence::High, "luhn+iin");
+        }
+        if len == 9
+            && (hint == Some(Entity::UsSsn) || ctx_any(text, i, 3, 40, SSN_WORDS))
+            && validate::ssn_valid(d)
+        {
+            return hit(Entity::UsSsn, Confidence::High, "ssa-ranges+context");
+        }
+        if len == 10
+            && matches!(hint, Some(Entity::PhoneUs) | Some(Entity::Phone))
+            && validate::nanp_valid(d)
+        {
+            return hit(Entity::PhoneUs, Confidence::Medium, "nanp+column");
+        }
+        if (5..=12).contains(&len)
+            && (hint == Some(Entity::Mrn) || ctx_any(text, i, 3, 48, MRN_WORDS))
+        {
+            return hit(Entity::Mrn, Confidence::Medium, "mrn-context");
+        }
+        if len == 8 && hint == Some(Entity::Dob) {
+            let (y, m, dd) = (
+                g.num(b, 0) / 10000,
+                g.num(b, 0) / 100 % 100,
+                g.num(b, 0) % 100,
+            );
+            if (1900..=2030).contains(&y) && validate::gregorian_valid(y, m, dd) {
+                return hit(Entity::Dob, Confidence::Medium, "date+column");
+            }
+        }
+        None
     }
 
     pub(super) fn saudi_id(&self, i: usize, d: &[u8], e: usize) -> Option<Hit> {

@@ -76,84 +76,13 @@ pub(super) fn read_groups(b: &[u8], mut j: usize) -> Groups {
 impl Scan<'_> {
     pub(super) fn numeric(&mut self, i: usize, out: &mut Vec<Detection>) -> Option<usize> {
         let b = self.b;
-        let n = b.len();
-        match b[i] {
-            b'+' => {
-                if i + 1 >= n || !b[i + 1].is_ascii_digit() {
-                    return None;
-                }
-                let g = read_groups(b, i + 1);
-                if g.sep == Some(b'/') || g.sep == Some(b'.') && g.n > 1 {
-                    return None;
-                }
-                let mut buf = [0u8; 32];
-                let k = g.digits(b, &mut buf);
-                let d = &buf[..k];
-                let e = g.end();
-                if !boundary_after(b, e) {
-                    return None;
-                }
-                let hit = if d.starts_with(b"966") && validate::sa_phone_nsn_valid(&d[3..]) {
-                    Some((Entity::PhoneSa, Confidence::High, "e164+sa-numbering"))
-                } else if d.len() == 11 && d[0] == b'1' && validate::nanp_valid(&d[1..]) {
-                    Some((Entity::PhoneUs, Confidence::High, "e164+nanp"))
-                } else if (8..=15).contains(&d.len())
-                    && d[0] != b'0'
-                    && !validate::is_obvious_test_digits(d)
-                {
-                    Some((Entity::Phone, Confidence::Medium, "e164"))
-                } else {
-                    None
-                };
-                let (entity, conf, validator) = hit?;
-                return Some(self.emit(
-                    out,
-                    i,
-                    Hit {
-                        entity,
-                        conf,
-                        validator,
-                        pending: false,
-                        end: e,
-                    },
-                ));
-            }
-            b'(' => {
-                // (AAA) EEE-SSSS
-                if i + 13 < n + 1
-                    && b.len() >= i + 5
-                    && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
-                    && b[i + 4] == b')'
-                {
-                    let mut j = i + 5;
-                    if j < n && b[j] == b' ' {
-                        j += 1;
-                    }
-                    if j + 8 <= n
-                        && b[j..j + 3].iter().all(u8::is_ascii_digit)
-                        && matches!(b[j + 3], b'-' | b' ' | b'.')
-                        && b[j + 4..j + 8].iter().all(u8::is_ascii_digit)
-                        && boundary_after(b, j + 8)
-                    {
-                        let mut d = [0u8; 10];
-                        d[..3].copy_from_slice(&b[i + 1..i + 4]);
-                        d[3..6].copy_from_slice(&b[j..j + 3]);
-                        d[6..].copy_from_slice(&b[j + 4..j + 8]);
-                        if validate::nanp_valid(&d) {
-                            let h = Hit {
-                                entity: Entity::PhoneUs,
-                                conf: Confidence::High,
-                                validator: "nanp",
-                                pending: false,
-                                end: j + 8,
-                            };
-                            return Some(self.emit(out, i, h));
-                        }
-                    }
-                }
-                return None;
-            }
-            _ => {}
+        let hit = match b[i] {
+            b'+' => Some(self.e164(i)?),
+            b'(' => Some(self.nanp_parenthesised(i)?),
+            _ => None,
+        };
+        if let Some(h) = hit {
+            return Some(self.emit(out, i, h));
         }
         let g = read_groups(b, i);
         if let Some(h) = self.classify(i, &g) {
@@ -170,6 +99,82 @@ impl Scan<'_> {
             }
         }
         None
+    }
+
+    /// `+966 5x…`, `+1 …`, another E.164 number.
+    fn e164(&self, i: usize) -> Option<Hit> {
+        let b = self.b;
+        let n = b.len();
+        if i + 1 >= n || !b[i + 1].is_ascii_digit() {
+            return None;
+        }
+        let g = read_groups(b, i + 1);
+        if g.sep == Some(b'/') || g.sep == Some(b'.') && g.n > 1 {
+            return None;
+        }
+        let mut buf = [0u8; 32];
+        let k = g.digits(b, &mut buf);
+        let d = &buf[..k];
+        let e = g.end();
+        if !boundary_after(b, e) {
+            return None;
+        }
+        let (entity, conf, validator) =
+            if d.starts_with(b"966") && validate::sa_phone_nsn_valid(&d[3..]) {
+                (Entity::PhoneSa, Confidence::High, "e164+sa-numbering")
+            } else if d.len() == 11 && d[0] == b'1' && validate::nanp_valid(&d[1..]) {
+                (Entity::PhoneUs, Confidence::High, "e164+nanp")
+            } else if (8..=15).contains(&d.len())
+                && d[0] != b'0'
+                && !validate::is_obvious_test_digits(d)
+            {
+                (Entity::Phone, Confidence::Medium, "e164")
+            } else {
+                return None;
+            };
+        Some(Hit {
+            entity,
+            conf,
+            validator,
+            pending: false,
+            end: e,
+        })
+    }
+
+    /// (AAA) EEE-SSSS
+    fn nanp_parenthesised(&self, i: usize) -> Option<Hit> {
+        let b = self.b;
+        let n = b.len();
+        if !(i + 13 < n + 1
+            && b.len() >= i + 5
+            && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
+            && b[i + 4] == b')')
+        {
+            return None;
+        }
+        let mut j = i + 5;
+        if j < n && b[j] == b' ' {
+            j += 1;
+        }
+        if !(j + 8 <= n
+            && b[j..j + 3].iter().all(u8::is_ascii_digit)
+            && matches!(b[j + 3], b'-' | b' ' | b'.')
+            && b[j + 4..j + 8].iter().all(u8::is_ascii_digit)
+            && boundary_after(b, j + 8))
+        {
+            return None;
+        }
+        let mut d = [0u8; 10];
+        d[..3].copy_from_slice(&b[i + 1..i + 4]);
+        d[3..6].copy_from_slice(&b[j..j + 3]);
+        d[6..].copy_from_slice(&b[j + 4..j + 8]);
+        validate::nanp_valid(&d).then_some(Hit {
+            entity: Entity::PhoneUs,
+            conf: Confidence::High,
+            validator: "nanp",
+            pending: false,
+            end: j + 8,
+        })
     }
 
     pub(super) fn classify(&self, i: usize, g: &Groups) -> Option<Hit> {

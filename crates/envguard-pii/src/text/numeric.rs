@@ -486,17 +486,7 @@ impl Scan<'_> {
         if me + 5 > b.len() || b[me] != b' ' {
             return None;
         }
-        let ys = me + 1;
-        if !b[ys..ys + 4].iter().all(u8::is_ascii_digit) || !boundary_after(b, ys + 4) {
-            return None;
-        }
-        let y = b[ys..ys + 4]
-            .iter()
-            .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
-        if !(1900..=2030).contains(&y) || !validate::gregorian_valid(y, m, day) {
-            return None;
-        }
-        Some(self.date_hit(i, ys + 4, "gregorian-date"))
+        self.year_ending_date(i, me + 1, m, day)
     }
 
     /// `March 12, 1985` at an upper-case letter.
@@ -524,7 +514,13 @@ impl Scan<'_> {
         if j >= b.len() || b[j] != b' ' {
             return None;
         }
-        let ys = j + 1;
+        self.year_ending_date(i, j + 1, m, day)
+    }
+
+    /// The 4-digit year at `ys` that ends a written-out Gregorian date
+    /// (`12 Mar 1985`, `March 12, 1985`) of month `m` and day `day`.
+    fn year_ending_date(&self, i: usize, ys: usize, m: u32, day: u32) -> Option<Hit> {
+        let b = self.b;
         if ys + 4 > b.len()
             || !b[ys..ys + 4].iter().all(u8::is_ascii_digit)
             || !boundary_after(b, ys + 4)

@@ -185,3 +185,21 @@ fn names() {
     );
     assert!(ents("The printer on floor 3 is out of toner").is_empty());
 }
+
+#[test]
+fn written_out_dates_of_birth() {
+    assert_eq!(
+        ents("Date of birth: 12 Mar 1985"),
+        vec![(Entity::Dob, "12 Mar 1985")]
+    );
+    assert_eq!(
+        ents("DOB March 12, 1985"),
+        vec![(Entity::Dob, "March 12, 1985")]
+    );
+    // Not a date: day 31 in April, a year out of range, a year run on.
+    assert!(ents("DOB 31 Apr 1985").is_empty());
+    assert!(ents("DOB March 12, 2199").is_empty());
+    assert!(ents("DOB 12 Mar 19850").is_empty());
+    // A bare appointment date is not personal data on its own.
+    assert!(ents("the review is on 12 Mar 2024").is_empty());
+}

@@ -8,7 +8,7 @@ use envguard_ledger::merkle::Hash;
 use envguard_ledger::{Ledger, LedgerConfig, PiiPolicy};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct LedgerArgs {
@@ -98,27 +98,7 @@ enum LedgerCommand {
         key: Option<String>,
     },
     /// Export entries with the checkpoint and proofs (JSONL or CSV).
-    Export {
-        env: String,
-        /// Output format.
-        #[arg(long, short = 'f', value_enum, default_value = "jsonl")]
-        format: FormatArg,
-        /// Write the export to this file instead of standard output.
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Only events at or after this RFC 3339 UTC time.
-        #[arg(long)]
-        since: Option<String>,
-        /// Only events before this RFC 3339 UTC time.
-        #[arg(long)]
-        until: Option<String>,
-        #[arg(long)]
-        tenant: Option<String>,
-        #[arg(long)]
-        actor_role: Option<String>,
-        #[arg(long)]
-        kind: Option<String>,
-    },
+    Export(ExportArgs),
     /// Drop payloads older than the retention period; leaf hashes and proofs stay valid.
     Prune {
         env: String,
@@ -170,31 +150,7 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             origin,
             retention_days,
             pii_policy,
-        } => {
-            let mut cfg = LedgerConfig::defaults(&env);
-            if let Some(o) = origin {
-                cfg.origin = o;
-            }
-            if let Some(r) = retention_days {
-                cfg.retention_days = r;
-            }
-            if let Some(p) = pii_policy {
-                cfg.pii_policy = match p {
-                    PiiArg::Allow => PiiPolicy::Allow,
-                    PiiArg::Reject => PiiPolicy::Reject,
-                    PiiArg::Redact => PiiPolicy::Redact,
-                };
-            }
-            let l = Ledger::init(&dir, cfg)?;
-            out_json(&json!({
-                "environment": env,
-                "path": l.dir().display().to_string(),
-                "verifier_key": l.verifier_key(),
-                "retention_days": l.config().retention_days,
-                "pii_policy": l.config().pii_policy,
-            }))?;
-            Ok(0)
-        }
+        } => init(&dir, env, origin, retention_days, pii_policy),
         LedgerCommand::Append {
             env,
             event,
@@ -208,37 +164,7 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
                 out_json(&serde_json::to_value(&o)?)?;
                 return Ok(0);
             }
-            let stdin = std::io::stdin().lock();
-            let mut out = std::io::stdout().lock();
-            let mut batch = Vec::with_capacity(batch_size.max(1));
-            let mut first_line = 1;
-            let mut line_no = 0;
-            let mut flush = |batch: &mut Vec<Value>, first_line: usize| -> Result<()> {
-                let o = l.append(&role, std::mem::take(batch), first_line, checkpoint)?;
-                // One acknowledgement line per committed batch.
-                serde_json::to_writer(&mut out, &o)?;
-                writeln!(out)?;
-                out.flush()?;
-                Ok(())
-            };
-            for line in stdin.lines() {
-                let line = line.context("reading stdin")?;
-                line_no += 1;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if batch.is_empty() {
-                    first_line = line_no;
-                }
-                batch.push(parse_event(&line, line_no)?);
-                if batch.len() >= batch_size.max(1) {
-                    flush(&mut batch, first_line)?;
-                }
-            }
-            if !batch.is_empty() {
-                flush(&mut batch, first_line)?;
-            }
-            Ok(0)
+            append_stdin(&mut l, &role, batch_size, checkpoint)
         }
         LedgerCommand::Checkpoint { env } => {
             let mut l = Ledger::open(&dir, &env)?;
@@ -270,94 +196,8 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             out_json(&serde_json::to_value(&c)?)?;
             Ok(0)
         }
-        LedgerCommand::Verify { env, export, key } => {
-            let mut out = std::io::stdout().lock();
-            if let Some(path) = export {
-                let f = std::fs::File::open(&path)
-                    .with_context(|| format!("{}: cannot open", path.display()))?;
-                let mut r = std::io::BufReader::new(f);
-                return match verify_export(&mut r, key.as_deref()) {
-                    Ok(rep) => {
-                        writeln!(
-                            out,
-                            "ok: export of {} verifies: {} entries ({} pruned), {} checkpoints, tree size {}, root {}{}",
-                            rep.environment,
-                            rep.entries,
-                            rep.pruned,
-                            rep.checkpoints,
-                            rep.tree_size,
-                            rep.root,
-                            if rep.key_pinned { "" } else { " (key taken from the export itself; pin it with --key)" }
-                        )?;
-                        Ok(0)
-                    }
-                    Err(f) => {
-                        writeln!(out, "FAILED: {}", f.message)?;
-                        Ok(1)
-                    }
-                };
-            }
-            let env = env.ok_or_else(|| anyhow!("give ENV or --export FILE"))?;
-            let mut l = Ledger::open(&dir, &env)?;
-            if let Some(k) = key {
-                if k.trim() != l.verifier_key() {
-                    writeln!(out, "FAILED: the ledger's key is not the pinned --key")?;
-                    return Ok(1);
-                }
-            }
-            match l.verify(&role)? {
-                Ok(rep) => {
-                    writeln!(
-                        out,
-                        "ok: {} ledger verifies: {} entries ({} pruned), {} tree nodes, {} checkpoints, root {}",
-                        env, rep.entries, rep.pruned, rep.nodes, rep.checkpoints, rep.root
-                    )?;
-                    Ok(0)
-                }
-                Err(f) => {
-                    writeln!(out, "FAILED: {}", f.message)?;
-                    Ok(1)
-                }
-            }
-        }
-        LedgerCommand::Export {
-            env,
-            format,
-            output,
-            since,
-            until,
-            tenant,
-            actor_role,
-            kind,
-        } => {
-            let mut l = Ledger::open(&dir, &env)?;
-            let filter = ExportFilter {
-                since,
-                until,
-                tenant,
-                actor_role,
-                kind,
-            };
-            let fmt = match format {
-                FormatArg::Jsonl => ExportFormat::Jsonl,
-                FormatArg::Csv => ExportFormat::Csv,
-            };
-            match output {
-                Some(p) => {
-                    let f = std::fs::File::create(&p)
-                        .with_context(|| format!("{}: cannot create", p.display()))?;
-                    let mut w = std::io::BufWriter::new(f);
-                    export(&mut l, &role, &filter, fmt, &mut w)?;
-                    w.flush()?;
-                }
-                None => {
-                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-                    export(&mut l, &role, &filter, fmt, &mut w)?;
-                    w.flush()?;
-                }
-            }
-            Ok(0)
-        }
+        LedgerCommand::Verify { env, export, key } => verify(&dir, &role, env, export, key),
+        LedgerCommand::Export(args) => export_entries(&dir, &role, args),
         LedgerCommand::Prune { env, now } => {
             let mut l = Ledger::open(&dir, &env)?;
             let now = match now {
@@ -375,4 +215,201 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// `ledger init`.
+fn init(
+    dir: &Path,
+    env: String,
+    origin: Option<String>,
+    retention_days: Option<u32>,
+    pii_policy: Option<PiiArg>,
+) -> Result<u8> {
+    let mut cfg = LedgerConfig::defaults(&env);
+    if let Some(o) = origin {
+        cfg.origin = o;
+    }
+    if let Some(r) = retention_days {
+        cfg.retention_days = r;
+    }
+    if let Some(p) = pii_policy {
+        cfg.pii_policy = match p {
+            PiiArg::Allow => PiiPolicy::Allow,
+            PiiArg::Reject => PiiPolicy::Reject,
+            PiiArg::Redact => PiiPolicy::Redact,
+        };
+    }
+    let l = Ledger::init(dir, cfg)?;
+    out_json(&json!({
+        "environment": env,
+        "path": l.dir().display().to_string(),
+        "verifier_key": l.verifier_key(),
+        "retention_days": l.config().retention_days,
+        "pii_policy": l.config().pii_policy,
+    }))?;
+    Ok(0)
+}
+
+/// `ledger append ENV` with JSONL on standard input: one atomic batch a
+/// `batch_size` events, one acknowledgement line a batch.
+fn append_stdin(l: &mut Ledger, role: &str, batch_size: usize, checkpoint: bool) -> Result<u8> {
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::stdout().lock();
+    let mut batch = Vec::with_capacity(batch_size.max(1));
+    let mut first_line = 1;
+    let mut line_no = 0;
+    let mut flush = |batch: &mut Vec<Value>, first_line: usize| -> Result<()> {
+        let o = l.append(role, std::mem::take(batch), first_line, checkpoint)?;
+        // One acknowledgement line per committed batch.
+        serde_json::to_writer(&mut out, &o)?;
+        writeln!(out)?;
+        out.flush()?;
+        Ok(())
+    };
+    for line in stdin.lines() {
+        let line = line.context("reading stdin")?;
+        line_no += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if batch.is_empty() {
+            first_line = line_no;
+        }
+        batch.push(parse_event(&line, line_no)?);
+        if batch.len() >= batch_size.max(1) {
+            flush(&mut batch, first_line)?;
+        }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, first_line)?;
+    }
+    Ok(0)
+}
+
+/// `ledger verify`: a ledger, or with `--export` an export file offline.
+/// Exit code 1 when it does not verify.
+fn verify(
+    dir: &Path,
+    role: &str,
+    env: Option<String>,
+    export: Option<PathBuf>,
+    key: Option<String>,
+) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    if let Some(path) = export {
+        let f = std::fs::File::open(&path)
+            .with_context(|| format!("{}: cannot open", path.display()))?;
+        let mut r = std::io::BufReader::new(f);
+        return match verify_export(&mut r, key.as_deref()) {
+            Ok(rep) => {
+                writeln!(
+                    out,
+                    "ok: export of {} verifies: {} entries ({} pruned), {} checkpoints, tree size {}, root {}{}",
+                    rep.environment,
+                    rep.entries,
+                    rep.pruned,
+                    rep.checkpoints,
+                    rep.tree_size,
+                    rep.root,
+                    if rep.key_pinned { "" } else { " (key taken from the export itself; pin it with --key)" }
+                )?;
+                Ok(0)
+            }
+            Err(f) => {
+                writeln!(out, "FAILED: {}", f.message)?;
+                Ok(1)
+            }
+        };
+    }
+    let env = env.ok_or_else(|| anyhow!("give ENV or --export FILE"))?;
+    let mut l = Ledger::open(dir, &env)?;
+    if let Some(k) = key {
+        if k.trim() != l.verifier_key() {
+            writeln!(out, "FAILED: the ledger's key is not the pinned --key")?;
+            return Ok(1);
+        }
+    }
+    match l.verify(role)? {
+        Ok(rep) => {
+            writeln!(
+                out,
+                "ok: {} ledger verifies: {} entries ({} pruned), {} tree nodes, {} checkpoints, root {}",
+                env, rep.entries, rep.pruned, rep.nodes, rep.checkpoints, rep.root
+            )?;
+            Ok(0)
+        }
+        Err(f) => {
+            writeln!(out, "FAILED: {}", f.message)?;
+            Ok(1)
+        }
+    }
+}
+
+/// The arguments of `ledger export`.
+#[derive(Args)]
+struct ExportArgs {
+    env: String,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "jsonl")]
+    format: FormatArg,
+    /// Write the export to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only events at or after this RFC 3339 UTC time.
+    #[arg(long)]
+    since: Option<String>,
+    /// Only events before this RFC 3339 UTC time.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only events of this tenant (`tenant_id`).
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Only events by this role (`actor_role`).
+    #[arg(long)]
+    actor_role: Option<String>,
+    /// Only events of this kind.
+    #[arg(long)]
+    kind: Option<String>,
+}
+
+/// `ledger export`: the filtered entries with checkpoint and proofs, to
+/// `-o FILE` or standard output.
+fn export_entries(dir: &Path, role: &str, args: ExportArgs) -> Result<u8> {
+    let ExportArgs {
+        env,
+        format,
+        output,
+        since,
+        until,
+        tenant,
+        actor_role,
+        kind,
+    } = args;
+    let mut l = Ledger::open(dir, &env)?;
+    let filter = ExportFilter {
+        since,
+        until,
+        tenant,
+        actor_role,
+        kind,
+    };
+    let fmt = match format {
+        FormatArg::Jsonl => ExportFormat::Jsonl,
+        FormatArg::Csv => ExportFormat::Csv,
+    };
+    match output {
+        Some(p) => {
+            let f = std::fs::File::create(&p)
+                .with_context(|| format!("{}: cannot create", p.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            export(&mut l, role, &filter, fmt, &mut w)?;
+            w.flush()?;
+        }
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            export(&mut l, role, &filter, fmt, &mut w)?;
+            w.flush()?;
+        }
+    }
+    Ok(0)
 }

@@ -117,70 +117,83 @@ pub fn run(args: PipelineArgs) -> Result<u8> {
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
-        Format::Markdown => {
-            writeln!(
-                out,
-                "| workflow | job | triggers | target | secrets | approval | after tests |"
-            )?;
-            writeln!(out, "|---|---|---|---|---|---|---|")?;
-            for r in &rows {
-                let cell = |s: &str| s.replace('|', "\\|");
-                writeln!(
-                    out,
-                    "| `{}` | `{}` (line {}) | {} | {} | {} | {} | {} |",
-                    r.workflow,
-                    r.job,
-                    r.line,
-                    cell(&r.triggers.join(", ")),
-                    cell(
-                        &r.target
-                            .clone()
-                            .map(|t| format!("{t}: {}", r.target_evidence.unwrap_or("")))
-                            .unwrap_or_else(|| "—".into())
-                    ),
-                    cell(&r.secrets.join(", ")),
-                    cell(&r.approval),
-                    if r.needs_tests { "yes" } else { "no" }
-                )?;
-            }
-        }
-        Format::Text => {
-            for p in &pipelines {
-                writeln!(out, "{} ({:?})", p.path, p.system)?;
-                for r in rows.iter().filter(|r| r.workflow == p.path) {
-                    writeln!(out, "  job {} (line {})", r.job, r.line)?;
-                    writeln!(out, "    triggers  {}", r.triggers.join(", "))?;
-                    match &r.target {
-                        Some(t) => writeln!(
-                            out,
-                            "    target    {t} — {}",
-                            r.target_evidence.unwrap_or("")
-                        )?,
-                        None => writeln!(out, "    target    none (no deployment seen)")?,
-                    }
-                    if !r.secrets.is_empty() {
-                        writeln!(out, "    secrets   {}", r.secrets.join(", "))?;
-                    }
-                    writeln!(out, "    approval  {}", r.approval)?;
-                    writeln!(
-                        out,
-                        "    tests     {}",
-                        if r.needs_tests {
-                            "runs after tests"
-                        } else {
-                            "not after tests"
-                        }
-                    )?;
-                }
-            }
-            if pipelines.is_empty() {
-                writeln!(out, "No pipeline files found (.github/workflows/*.yml, .gitlab-ci.yml, .circleci/config.yml).")?;
-            }
-            for (p, m) in &problems {
-                writeln!(out, "problem: {p}: {m}")?;
-            }
-        }
+        Format::Markdown => write_markdown(&mut out, &rows)?,
+        Format::Text => write_text(&mut out, &pipelines, &rows, &problems)?,
     }
     write_output(args.output.as_deref(), &out)?;
     Ok(0)
+}
+
+/// One table row a job.
+fn write_markdown(out: &mut Vec<u8>, rows: &[Row<'_>]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "| workflow | job | triggers | target | secrets | approval | after tests |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|")?;
+    for r in rows {
+        let cell = |s: &str| s.replace('|', "\\|");
+        writeln!(
+            out,
+            "| `{}` | `{}` (line {}) | {} | {} | {} | {} | {} |",
+            r.workflow,
+            r.job,
+            r.line,
+            cell(&r.triggers.join(", ")),
+            cell(
+                &r.target
+                    .clone()
+                    .map(|t| format!("{t}: {}", r.target_evidence.unwrap_or("")))
+                    .unwrap_or_else(|| "—".into())
+            ),
+            cell(&r.secrets.join(", ")),
+            cell(&r.approval),
+            if r.needs_tests { "yes" } else { "no" }
+        )?;
+    }
+    Ok(())
+}
+
+/// Per workflow, one block a job.
+fn write_text(
+    out: &mut Vec<u8>,
+    pipelines: &[Pipeline],
+    rows: &[Row<'_>],
+    problems: &[(String, String)],
+) -> std::io::Result<()> {
+    for p in pipelines {
+        writeln!(out, "{} ({:?})", p.path, p.system)?;
+        for r in rows.iter().filter(|r| r.workflow == p.path) {
+            writeln!(out, "  job {} (line {})", r.job, r.line)?;
+            writeln!(out, "    triggers  {}", r.triggers.join(", "))?;
+            match &r.target {
+                Some(t) => writeln!(
+                    out,
+                    "    target    {t} — {}",
+                    r.target_evidence.unwrap_or("")
+                )?,
+                None => writeln!(out, "    target    none (no deployment seen)")?,
+            }
+            if !r.secrets.is_empty() {
+                writeln!(out, "    secrets   {}", r.secrets.join(", "))?;
+            }
+            writeln!(out, "    approval  {}", r.approval)?;
+            writeln!(
+                out,
+                "    tests     {}",
+                if r.needs_tests {
+                    "runs after tests"
+                } else {
+                    "not after tests"
+                }
+            )?;
+        }
+    }
+    if pipelines.is_empty() {
+        writeln!(out, "No pipeline files found (.github/workflows/*.yml, .gitlab-ci.yml, .circleci/config.yml).")?;
+    }
+    for (p, m) in problems {
+        writeln!(out, "problem: {p}: {m}")?;
+    }
+    Ok(())
 }

@@ -571,7 +571,7 @@ impl Inventory {
             "# envguard inventory: which files, hosts and networks belong to which environment.\n\
              # Written by `envguard init` from the names in this tree; review it, then commit it.\n\
              # Keys: tier (dev|test|prod), aliases, paths (globs), hosts, cidrs, accounts,\n\
-             # resource_suffix, branches, secret_store, log_retention_days, data_class.\n\n",
+             # resource_suffix, branches, ci_secrets, secret_store, log_retention_days, data_class.\n\n",
         );
         out.push_str("[scan]\n");
         out.push_str(&format!("exclude = {}\n", toml_list(&scan.exclude)));
@@ -969,6 +969,20 @@ data_class = "live"
         let inv = Inventory::parse(&text).unwrap();
         assert_eq!(inv.environments[0].paths, vec!["envs/prod/**".to_owned()]);
         assert_eq!(inv.attribute("envs/prod/a.yaml").unwrap().name, "prod");
+    }
+
+    #[test]
+    fn init_output_names_every_environment_key() {
+        let text = Inventory::to_toml(&[], &ScanSettings::default());
+        let keys = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .collect::<String>();
+        let fields = field_names::<RawEnvironment>();
+        assert_eq!(fields.len(), 12, "{fields:?}");
+        for k in fields {
+            assert!(keys.contains(k), "`{k}` missing from: {keys}");
+        }
     }
 
     #[test]

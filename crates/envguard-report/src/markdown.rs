@@ -68,6 +68,14 @@ pub(crate) fn render(
     _opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    summary(view, out)?;
+    findings(view, out)?;
+    suppressed(view, out)?;
+    diagnostics(view, out)
+}
+
+/// The verdict, the counts, what was scanned and the environments.
+fn summary(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let c = &view.counts;
     let stats = &view.result.stats;
 
@@ -126,7 +134,11 @@ pub(crate) fn render(
         let envs = view.environment_labels(text);
         writeln!(out, "**Environments:** {}.", envs.join(", "))?;
     }
+    Ok(())
+}
 
+/// One table a rule with active findings, then the rules without.
+fn findings(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut quiet = Vec::new();
     for rule in &view.rules {
         let findings: Vec<_> = view.active_for(rule.id).collect();
@@ -172,7 +184,10 @@ pub(crate) fn render(
         writeln!(out)?;
         writeln!(out, "Rules with no active finding: {}.", quiet.join(", "))?;
     }
+    Ok(())
+}
 
+fn suppressed(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     if !view.suppressed.is_empty() {
         writeln!(out)?;
         writeln!(out, "## Suppressed findings ({})", view.suppressed.len())?;
@@ -198,7 +213,10 @@ pub(crate) fn render(
             )?;
         }
     }
+    Ok(())
+}
 
+fn diagnostics(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
     if !view.diagnostics.is_empty() {
         writeln!(out)?;
         writeln!(out, "## Diagnostics ({})", view.diagnostics.len())?;

@@ -405,9 +405,10 @@ impl Ledger {
         let (config, pii) = (&*config, pii.as_ref());
         let appended = std::thread::scope(|s| {
             let (tx, rx) = mpsc::channel();
+            let mut workers = Vec::with_capacity(threads);
             for _ in 0..threads {
                 let (tx, queue, stop) = (tx.clone(), &queue, &stop);
-                s.spawn(move || loop {
+                workers.push(s.spawn(move || loop {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
@@ -417,7 +418,7 @@ impl Ledger {
                     if tx.send((k, r)).is_err() {
                         break;
                     }
-                });
+                }));
             }
             drop(tx);
             let mut ready = std::collections::BTreeMap::new();
@@ -452,6 +453,12 @@ impl Ledger {
                 Ok(())
             });
             stop.store(true, Ordering::Relaxed);
+            drop(rx);
+            // Joined here so that a worker's panic, already reported as an
+            // error above, is not raised again by the scope.
+            for w in workers {
+                let _ = w.join();
+            }
             r
         });
         match (failed, appended) {

@@ -225,6 +225,32 @@ fn a_bad_event_in_a_large_batch_writes_nothing() {
     assert!(l.verify_quiet().unwrap().is_ok());
 }
 
+/// A screen that fails hard on one word, standing in for a bug in a detector.
+struct PanickyScreen;
+
+impl envguard_ledger::PiiScreen for PanickyScreen {
+    fn detect(&self, text: &str) -> Vec<envguard_ledger::pii::PiiHit> {
+        assert!(!text.contains("boom"), "detector bug");
+        Vec::new()
+    }
+}
+
+/// A worker that panics while preparing a piece of a large batch makes the
+/// append fail, with nothing written, instead of bringing the caller down.
+#[test]
+fn a_panic_while_preparing_a_large_batch_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = Ledger::init(d.path(), LedgerConfig::defaults("dev")).unwrap();
+    l.set_pii_screen(Box::new(PanickyScreen));
+    let mut batch: Vec<Value> = (0..600).map(|i| ev("dev", i)).collect();
+    batch[450]["prompt"] = json!("boom");
+    let e = l.append("operator", batch.clone(), 1, false).unwrap_err();
+    assert!(e.to_string().contains("event preparation panicked"), "{e}");
+    assert_eq!(l.store().size().unwrap(), 0);
+    batch[450] = ev("dev", 450);
+    assert_eq!(l.append("operator", batch, 1, false).unwrap().count, 600);
+}
+
 #[test]
 fn dev_test_pii_is_refused_or_redacted() {
     let d = tempfile::tempdir().unwrap();

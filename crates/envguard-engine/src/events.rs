@@ -1,7 +1,9 @@
 //! Log and event samples (000 §3 R-03): which files are event logs, and what
 //! the ledger's event schema says about each event in them. The validator is
-//! `envguard_ledger::schema::validate_event`; this module only finds the events,
-//! their lines, and compares environment labels with the file's environment.
+//! `envguard_events::validate_event`, the one the ledger enforces, kept in its
+//! own crate so that the scanner links neither the ledger's store nor its
+//! crypto; this module only finds the events, their lines, and compares
+//! environment labels with the file's environment.
 
 use envguard_model::{Diagnostic, DiagnosticKind, EnvAttribution, Inventory, Region};
 use envguard_rules::{EventLogFacts, EventProblem};
@@ -247,7 +249,7 @@ impl Scan<'_> {
                 m.insert("kind".into(), Value::String("runtime".into()));
             }
         }
-        if let Err(e) = envguard_ledger::schema::validate_event(&v, None) {
+        if let Err(e) = envguard_events::validate_event(&v, None) {
             let label_field = matches!(
                 e.path.as_str(),
                 "$" | "$.environment"

@@ -19,6 +19,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub const DB_FILE: &str = "ledger.sqlite";
+
+/// Events per piece of a batch prepared while the store writes the pieces
+/// before it (see `Ledger::append_pipelined`).
+const PIPELINE_PIECE: usize = 128;
 pub const KEY_FILE: &str = "signing.key";
 pub const VERIFIER_FILE: &str = "verifier.key";
 pub const CONFIG_FILE: &str = "ledger.toml";
@@ -346,6 +350,11 @@ impl Ledger {
         checkpoint: bool,
     ) -> Result<AppendOutcome, LedgerError> {
         self.authorize(role, Access::Append)?;
+        if values.len() >= 2 * PIPELINE_PIECE {
+            let threads = std::thread::available_parallelism().map_or(1, usize::from);
+            let (a, redacted) = self.append_pipelined(values, first_line, threads)?;
+            return self.append_outcome(a, redacted, checkpoint);
+        }
         let (entries, redacted) = self.prepare(values, first_line)?;
         let a = if entries.is_empty() {
             let size = self.store.size()?;
@@ -358,6 +367,112 @@ impl Ledger {
         } else {
             self.store.append(&entries)?
         };
+        self.append_outcome(a, redacted, checkpoint)
+    }
+
+    /// A large batch, prepared in pieces on worker threads while this thread
+    /// writes the pieces already prepared into the store's one transaction:
+    /// preparation (validation, screening, canonical form, leaf hash) and the
+    /// SQLite inserts overlap instead of taking turns. The pieces are written
+    /// in order, so the first bad event reported is the first in the batch,
+    /// and any failure rolls the whole batch back, as [`Ledger::prepare`] then
+    /// [`Store::append`] would.
+    fn append_pipelined(
+        &mut self,
+        values: Vec<Value>,
+        first_line: usize,
+        threads: usize,
+    ) -> Result<(Appended, u64), LedgerError> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{mpsc, Mutex};
+        let mut queue = std::collections::VecDeque::new();
+        let mut it = values.into_iter();
+        loop {
+            let piece: Vec<Value> = it.by_ref().take(PIPELINE_PIECE).collect();
+            if piece.is_empty() {
+                break;
+            }
+            queue.push_back((queue.len(), piece));
+        }
+        let pieces = queue.len();
+        let queue = Mutex::new(queue);
+        let stop = AtomicBool::new(false);
+        let mut failed: Option<LedgerError> = None;
+        let mut redacted = 0u64;
+        let Ledger {
+            config, store, pii, ..
+        } = self;
+        let (config, pii) = (&*config, pii.as_ref());
+        let appended = std::thread::scope(|s| {
+            let (tx, rx) = mpsc::channel();
+            let mut workers = Vec::with_capacity(threads);
+            for _ in 0..threads {
+                let (tx, queue, stop) = (tx.clone(), &queue, &stop);
+                workers.push(s.spawn(move || loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some((k, piece)) = next else { break };
+                    let r = prepare_serial(config, pii, piece, first_line + k * PIPELINE_PIECE);
+                    if tx.send((k, r)).is_err() {
+                        break;
+                    }
+                }));
+            }
+            drop(tx);
+            let mut ready = std::collections::BTreeMap::new();
+            let r = store.append_with(&mut |sink| {
+                for k in 0..pieces {
+                    let prepared = loop {
+                        if let Some(r) = ready.remove(&k) {
+                            break r;
+                        }
+                        match rx.recv() {
+                            Ok((j, r)) => {
+                                ready.insert(j, r);
+                            }
+                            Err(_) => {
+                                break Err(LedgerError::Invalid(
+                                    "event preparation panicked".into(),
+                                ))
+                            }
+                        }
+                    };
+                    match prepared {
+                        Ok((entries, n)) => {
+                            sink(&entries)?;
+                            redacted += n;
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            return Err(StoreError::Backend("append abandoned".into()));
+                        }
+                    }
+                }
+                Ok(())
+            });
+            stop.store(true, Ordering::Relaxed);
+            drop(rx);
+            // Joined here so that a worker's panic, already reported as an
+            // error above, is not raised again by the scope.
+            for w in workers {
+                let _ = w.join();
+            }
+            r
+        });
+        match (failed, appended) {
+            (Some(e), _) => Err(e),
+            (None, r) => Ok((r?, redacted)),
+        }
+    }
+
+    fn append_outcome(
+        &mut self,
+        a: Appended,
+        redacted: u64,
+        checkpoint: bool,
+    ) -> Result<AppendOutcome, LedgerError> {
         let cp = if checkpoint {
             Some(self.sign_checkpoint(a.size, a.root)?.note)
         } else {

@@ -4,7 +4,7 @@
 //! [`PiiScreen`] is the seam. [`EnvguardPii`], the default, is the
 //! envguard-pii detector (Saudi national IDs and Iqama numbers, IBANs, cards,
 //! phones, e-mail, SSNs, MRNs, …, each with its check-digit validator);
-//! [`BuiltinPii`] is a minimal dependency-free screen (Saudi national IDs and
+//! [`BuiltinPii`] is a minimal screen (Saudi national IDs and
 //! e-mail only).
 
 /// One PII finding in a text: its kind and byte span.
@@ -75,25 +75,10 @@ impl PiiScreen for EnvguardPii {
     }
 }
 
-/// Saudi national ID / Iqama numbers and email addresses.
+/// Saudi national ID / Iqama numbers (envguard-pii's check-digit validator)
+/// and email addresses.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BuiltinPii;
-
-/// Luhn check over ASCII digits.
-pub fn luhn_valid(digits: &[u8]) -> bool {
-    let mut sum = 0u32;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = u32::from(d - b'0');
-        if i % 2 == 1 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    sum % 10 == 0
-}
 
 fn email_local(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
@@ -116,7 +101,7 @@ impl PiiScreen for BuiltinPii {
                     i += 1;
                 }
                 let run = &b[s..i];
-                if run.len() == 10 && matches!(run[0], b'1' | b'2') && luhn_valid(run) {
+                if envguard_pii::validate::saudi_id_valid(run) {
                     hits.push(PiiHit {
                         kind: "SA_NATIONAL_ID".into(),
                         start: s,

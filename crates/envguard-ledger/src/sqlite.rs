@@ -8,7 +8,9 @@
 //! `leaf_keys` by epoch first (see [`EPOCH_BITS`]).
 
 use crate::merkle::{frontier_positions, Appender, Hash};
-use crate::store::{Appended, CheckpointRow, EntryRow, NewEntry, Store, StoreError, StoreStats};
+use crate::store::{
+    AppendFill, Appended, CheckpointRow, EntryRow, NewEntry, Store, StoreError, StoreStats,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
@@ -300,7 +302,7 @@ impl Store for SqliteStore {
         Self::size_in(&self.conn)
     }
 
-    fn append(&mut self, entries: &[NewEntry]) -> Result<Appended, StoreError> {
+    fn append_with(&mut self, fill: &mut AppendFill<'_>) -> Result<Appended, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -311,7 +313,6 @@ impl Store for SqliteStore {
             border.push(Self::node_in(&tx, l, i)?);
         }
         let mut app = Appender::new(size, &border);
-        let mut done = Vec::with_capacity(entries.len() + 64);
         {
             let mut ins = tx
                 .prepare_cached(
@@ -325,33 +326,38 @@ impl Store for SqliteStore {
             let mut insn = tx
                 .prepare_cached("INSERT INTO nodes(id, hash) VALUES (?1, ?2)")
                 .map_err(be)?;
-            for (k, e) in entries.iter().enumerate() {
-                let idx = size + k as u64;
-                ins.execute(params![
-                    to_i64(idx),
-                    &e.leaf_hash.0[..],
-                    e.unix_seconds,
-                    e.tenant_id,
-                    e.actor_role,
-                    e.kind,
-                    e.payload
-                ])
-                .map_err(be)?;
-                insk.execute(params![epoch_of(idx), leaf_key(&e.leaf_hash), to_i64(idx)])
+            let mut done = Vec::with_capacity(64);
+            fill(&mut |entries: &[NewEntry]| {
+                for e in entries {
+                    let idx = app.size();
+                    ins.execute(params![
+                        to_i64(idx),
+                        &e.leaf_hash.0[..],
+                        e.unix_seconds,
+                        e.tenant_id,
+                        e.actor_role,
+                        e.kind,
+                        e.payload
+                    ])
                     .map_err(be)?;
-                done.clear();
-                app.push(e.leaf_hash, &mut done);
-                for (l, i, h) in &done {
-                    insn.execute(params![node_id(*l, *i), &h.0[..]])
+                    insk.execute(params![epoch_of(idx), leaf_key(&e.leaf_hash), to_i64(idx)])
                         .map_err(be)?;
+                    done.clear();
+                    app.push(e.leaf_hash, &mut done);
+                    for (l, i, h) in &done {
+                        insn.execute(params![node_id(*l, *i), &h.0[..]])
+                            .map_err(be)?;
+                    }
                 }
-            }
+                Ok(())
+            })?;
         }
         let root = app.root();
+        // Dropping `tx` on an error above rolls the whole append back.
         tx.commit().map_err(be)?;
         Ok(Appended {
             first_index: size,
-            count: entries.len() as u64,
+            count: app.size() - size,
             size: app.size(),
             root,
         })

@@ -68,6 +68,12 @@ pub struct StoreStats {
     pub bytes: u64,
 }
 
+/// Takes the entries of one append, in order.
+pub type AppendSink<'a> = dyn FnMut(&[NewEntry]) -> Result<(), StoreError> + 'a;
+
+/// Feeds a [`Store::append_with`]: calls the sink with each piece in turn.
+pub type AppendFill<'a> = dyn FnMut(&mut AppendSink<'_>) -> Result<(), StoreError> + 'a;
+
 /// Storage for one environment's ledger.
 pub trait Store {
     /// Number of entries.
@@ -75,7 +81,14 @@ pub trait Store {
     /// Appends `entries` atomically after whatever is stored at that moment
     /// (serialised against other writers, in this and other processes), storing
     /// every perfect subtree hash the new leaves complete.
-    fn append(&mut self, entries: &[NewEntry]) -> Result<Appended, StoreError>;
+    fn append(&mut self, entries: &[NewEntry]) -> Result<Appended, StoreError> {
+        self.append_with(&mut |sink| sink(entries))
+    }
+    /// The same atomic append, fed in pieces: `fill` hands the entries, in
+    /// order, to the sink it is given, and the store commits them all when
+    /// `fill` returns `Ok` (nothing is written if `fill` or the sink fails).
+    /// The caller can prepare the next piece while the store writes this one.
+    fn append_with(&mut self, fill: &mut AppendFill<'_>) -> Result<Appended, StoreError>;
     /// Hash of the perfect subtree at (`level`, `index`); level 0 is a leaf hash.
     fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError>;
     /// Records a signed checkpoint (idempotent per size).

@@ -150,6 +150,107 @@ fn schema_and_environment_errors_write_nothing() {
     assert_eq!(l.store().size().unwrap(), 3);
 }
 
+/// A batch large enough to be prepared in pieces while the store writes the
+/// pieces before it stores exactly what the same events appended a hundred at
+/// a time (prepared, then written) do: same entries, same tree, same count of
+/// redactions.
+#[test]
+fn large_batches_store_what_small_ones_do() {
+    let d = tempfile::tempdir().unwrap();
+    let mut cfg = LedgerConfig::defaults("dev");
+    cfg.pii_policy = PiiPolicy::Redact;
+    let events: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut e = ev("dev", i);
+            if i % 97 == 5 {
+                e["prompt"] = json!(format!("iqama 2000000006, question {i}"));
+            }
+            e
+        })
+        .collect();
+    let mut big = Ledger::init(&d.path().join("big"), cfg.clone()).unwrap();
+    let out = big.append("operator", events.clone(), 1, true).unwrap();
+    let mut small = Ledger::init(&d.path().join("small"), cfg).unwrap();
+    let (mut redacted, mut root) = (0, String::new());
+    for c in events.chunks(100) {
+        let o = small.append("operator", c.to_vec(), 1, false).unwrap();
+        redacted += o.redacted;
+        root = o.root;
+    }
+    assert_eq!((out.first_index, out.count, out.tree_size), (0, 1000, 1000));
+    assert_eq!(out.root, root);
+    assert_eq!(redacted, 11);
+    assert_eq!(out.redacted, redacted);
+    for i in [0, 5, 127, 128, 255, 256, 500, 975, 999] {
+        let (a, b) = (
+            big.store().entry(i).unwrap().unwrap(),
+            small.store().entry(i).unwrap().unwrap(),
+        );
+        assert_eq!(
+            (a.leaf_hash, &a.payload),
+            (b.leaf_hash, &b.payload),
+            "entry {i}"
+        );
+    }
+    let text = String::from_utf8(big.store().entry(5).unwrap().unwrap().payload.unwrap()).unwrap();
+    assert!(text.contains("[REDACTED:SA_NATIONAL_ID]") && !text.contains("2000000006"));
+    let r = big.verify_quiet().unwrap().unwrap();
+    assert_eq!((r.entries, r.checkpoints), (1000, 1));
+}
+
+/// In a large batch, the first bad event is the one named, whichever piece
+/// it falls in, and nothing of the batch is written.
+#[test]
+fn a_bad_event_in_a_large_batch_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(d.path(), "prod", 3);
+    let mut batch: Vec<Value> = (0..1000).map(|i| ev("prod", i)).collect();
+    batch[700].as_object_mut().unwrap().remove("tenant_id");
+    batch[300]["environment"] = json!("test");
+    let e = l.append("operator", batch.clone(), 11, false).unwrap_err();
+    assert!(
+        e.to_string().starts_with("event 311: R03 $.environment"),
+        "{e}"
+    );
+    batch[300] = ev("prod", 300);
+    let e = l.append("operator", batch.clone(), 11, false).unwrap_err();
+    assert!(
+        e.to_string().starts_with("event 711: R03 $.tenant_id"),
+        "{e}"
+    );
+    assert_eq!(l.store().size().unwrap(), 3);
+    batch[700] = ev("prod", 700);
+    let out = l.append("operator", batch, 11, false).unwrap();
+    assert_eq!((out.first_index, out.tree_size), (3, 1003));
+    assert!(l.verify_quiet().unwrap().is_ok());
+}
+
+/// A screen that fails hard on one word, standing in for a bug in a detector.
+struct PanickyScreen;
+
+impl envguard_ledger::PiiScreen for PanickyScreen {
+    fn detect(&self, text: &str) -> Vec<envguard_ledger::pii::PiiHit> {
+        assert!(!text.contains("boom"), "detector bug");
+        Vec::new()
+    }
+}
+
+/// A worker that panics while preparing a piece of a large batch makes the
+/// append fail, with nothing written, instead of bringing the caller down.
+#[test]
+fn a_panic_while_preparing_a_large_batch_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = Ledger::init(d.path(), LedgerConfig::defaults("dev")).unwrap();
+    l.set_pii_screen(Box::new(PanickyScreen));
+    let mut batch: Vec<Value> = (0..600).map(|i| ev("dev", i)).collect();
+    batch[450]["prompt"] = json!("boom");
+    let e = l.append("operator", batch.clone(), 1, false).unwrap_err();
+    assert!(e.to_string().contains("event preparation panicked"), "{e}");
+    assert_eq!(l.store().size().unwrap(), 0);
+    batch[450] = ev("dev", 450);
+    assert_eq!(l.append("operator", batch, 1, false).unwrap().count, 600);
+}
+
 #[test]
 fn dev_test_pii_is_refused_or_redacted() {
     let d = tempfile::tempdir().unwrap();

@@ -316,6 +316,11 @@ fn markers() -> &'static aho_corasick::AhoCorasick {
 /// closer, a change-me marker (unless `v` is a weak default), a documented
 /// example, an environment lookup or an example marker.
 fn has_marker(v: &str) -> bool {
+    // Most values hold no marker at all: the plain search (with its
+    // prefilter) answers them; only a hit is looked at match by match.
+    if !markers().is_match(v) {
+        return false;
+    }
     let openers = TEMPLATE_OPENERS.len();
     let changes = openers + CHANGE_MARKERS.len();
     for m in markers().find_overlapping_iter(v) {

@@ -455,3 +455,23 @@ fn lockfile_integrity_and_resolved_urls_are_not_secrets() {
         vec![(HARDCODED.into(), "web/.npmrc:1".into(), Severity::Error)]
     );
 }
+
+#[test]
+fn the_test_environments_configuration_is_not_a_test_file() {
+    let env = "DB_PASSWORD=Wm4Rt8Yp2Kq6Zn9B\n";
+    let found = r01(&[
+        ("envs/test/.env", env),
+        ("services/api/tests/.env", "DB_PASSWORD=Kq6Zn9BWm4Rt8Yp2\n"),
+    ]);
+    assert_eq!(
+        summary(&found),
+        vec![
+            (HARDCODED.into(), "envs/test/.env:1".into(), Severity::Error),
+            (
+                HARDCODED.into(),
+                "services/api/tests/.env:1".into(),
+                Severity::Note
+            ),
+        ]
+    );
+}

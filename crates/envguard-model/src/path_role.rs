@@ -78,7 +78,9 @@ impl PathRole {
     ///    own roles.)
     /// 2. **Test**: [`crate::is_test_path`] (`tests/`, `spec/`, `e2e/`,
     ///    `__tests__/`, `testdata/`, `fixtures/`, `*_test.*`, `*.test.*`,
-    ///    `*.spec.*`, `test_*`).
+    ///    `*.spec.*`, `test_*`), except a bare `test/` or `tests/` folder
+    ///    directly under a folder of environments (`envs/test/.env`,
+    ///    `k8s/overlays/test/`, `config/test/`): that is the test environment.
     /// 3. **Docs**: a documentation extension (`.md`, `.rst`, `.adoc`, `.txt`,
     ///    …), a `README`/`CHANGELOG` file, or a folder `docs/`, `doc/`,
     ///    `documentation/`, `wiki/`.
@@ -106,7 +108,14 @@ impl PathRole {
         {
             return PathRole::Example;
         }
-        if crate::is_test_path(&lower) {
+        // A bare `test/`/`tests/` folder under a folder of environments
+        // (`envs/test/`, `k8s/test/`, `config/test/`) is the test environment,
+        // whose configuration is deploy configuration.
+        let test_dir = |i: usize| {
+            matches!(dirs[i], "test" | "tests")
+                && (i == 0 || !crate::infer::is_env_container(dirs[i - 1]))
+        };
+        if crate::is_test_fixture(&lower) || (0..dirs.len()).any(test_dir) {
             return PathRole::Test;
         }
         let stem = file.split('.').next().unwrap_or("");
@@ -262,6 +271,11 @@ mod tests {
             ("config/examplecorp.yaml", Deploy),
             ("src/sampler.rs", Source),
             ("envs/testing-tools/app.yaml", Deploy),
+            // The test environment's own configuration.
+            ("envs/test/.env", Deploy),
+            ("k8s/overlays/test/secret.yaml", Deploy),
+            ("config/test/database.yml", Deploy),
+            ("services/api/tests/config.yaml", Test),
             ("k8s/composer.yaml", Deploy),
             ("src/docsgen/main.rs", Source),
         ]);

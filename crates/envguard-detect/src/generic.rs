@@ -153,7 +153,9 @@ fn is_disqualifier(seg: &[u8]) -> bool {
     let mut buf = [0u8; 32];
     matches!(
         lower(seg, &mut buf),
-        Some(b"public" | b"publishable" | b"pub")
+        // `hashed_secret` (a detect-secrets baseline), `hashedPassword`: a
+        // one-way hash of a secret, not the secret.
+        Some(b"public" | b"publishable" | b"pub" | b"hashed")
     )
 }
 
@@ -240,7 +242,14 @@ pub(crate) fn is_secret_key_bytes(key: &[u8]) -> bool {
         }
         last -= 1;
     }
-    !(0..n).any(|i| is_disqualifier(seg(i)))
+    if (0..n).any(|i| is_disqualifier(seg(i))) {
+        return false;
+    }
+    let mut words: [&[u8]; 16] = [&[]; 16];
+    for (i, w) in words.iter_mut().enumerate().take(n) {
+        *w = seg(i);
+    }
+    !crate::public::is_public_key_segments(&words[..n])
 }
 
 fn is_secret_word_at(key: &[u8], segs: &[(usize, usize); 16], i: usize) -> bool {
@@ -491,6 +500,7 @@ pub(crate) fn judge_value(
         || is_url_without_credentials(v)
         || is_public_material(v)
         || is_integrity_hash(v)
+        || crate::public::is_public_value(v)
     {
         return None;
     }

@@ -19,6 +19,7 @@ mod fingerprint;
 mod generic;
 mod placeholder;
 mod prefilter;
+mod public;
 mod rules;
 mod scan;
 
@@ -28,6 +29,7 @@ pub use connstr::connection_string_password;
 pub use entropy::shannon_entropy;
 pub use fingerprint::{normalize_secret, redacted_preview, Fingerprinter};
 pub use placeholder::{is_placeholder, is_weak_default};
+pub use public::is_firebase_client_config;
 pub use rules::RuleInfo;
 pub use scan::Detector;
 

@@ -110,9 +110,52 @@ const ENV_LOOKUPS: &[&str] = &[
     "settings.",
 ];
 
-/// Openers of template / interpolation syntax; a value containing one is not a literal.
-const TEMPLATE_OPENERS: &[&str] = &[
-    "${", "{{", "$(", "{%", "<%", "#{", "%(", "@{", "$[", "[[", "%{",
+/// Template and interpolation syntax, as (opener, closer): a value holding an
+/// opener, then a reference with a letter in it, then the closer is not a
+/// literal. `${VAR}`, `{{ .Values.x }}`, Azure Pipelines / make `$(VAR)`,
+/// Jinja `{% … %}`, ERB `<%= … %>`, Octopus / Ruby `#{VAR}`, Python `%(x)s`,
+/// PowerShell `@{…}`, `$[…]`, `[[ … ]]`, Puppet `%{…}`, Cloud Foundry /
+/// Concourse / CredHub `((var))`. The closer is required: a random secret that
+/// merely contains `$(` (`Kx9$(mQ2!vL8`) is still a secret.
+const TEMPLATE_OPENERS: &[(&str, &str)] = &[
+    ("${", "}"),
+    ("{{", "}}"),
+    ("$(", ")"),
+    ("{%", "%}"),
+    ("<%", "%>"),
+    ("#{", "}"),
+    ("%(", ")"),
+    ("@{", "}"),
+    ("$[", "]"),
+    ("[[", "]]"),
+    ("%{", "}"),
+    ("((", "))"),
+];
+
+/// "Change me" markers (lower-case): a value holding one is a stand-in
+/// (`changeme-in-prod`, `CHANGE_ME_BEFORE_DEPLOY`), except when the whole value
+/// is a weak default that a service really runs with (`changeme`, `changeit`),
+/// which [`is_weak_default`] reports where it matters.
+const CHANGE_MARKERS: &[&str] = &[
+    "changeme",
+    "change_me",
+    "change-me",
+    "changethis",
+    "change_this",
+    "change-this",
+    "changeit",
+    "set_me",
+    "set-me",
+    "fill_me",
+    "fill-me",
+    "fillme",
+    "update_me",
+    "update-me",
+    "to_be_replaced",
+    "to-be-replaced",
+    "tobereplaced",
+    "replace_with",
+    "replace-with",
 ];
 
 const NULL_LIKE: &[&str] = &[
@@ -245,13 +288,17 @@ pub(crate) fn strip_quotes(v: &str) -> &str {
     v
 }
 
-/// One automaton over every substring that marks a non-secret.
+/// One automaton over every substring that marks a non-secret. Pattern ids:
+/// template openers first (`0..TEMPLATE_OPENERS.len()`), then the change-me
+/// markers, then documented examples, env lookups and example markers.
 fn markers() -> &'static aho_corasick::AhoCorasick {
     static MARKERS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     MARKERS.get_or_init(|| {
-        let all = KNOWN_EXAMPLES
+        let all = TEMPLATE_OPENERS
             .iter()
-            .chain(TEMPLATE_OPENERS)
+            .map(|(open, _)| open)
+            .chain(CHANGE_MARKERS)
+            .chain(KNOWN_EXAMPLES)
             .chain(ENV_LOOKUPS)
             .chain(EXAMPLE_MARKERS);
         match aho_corasick::AhoCorasick::builder()
@@ -263,6 +310,46 @@ fn markers() -> &'static aho_corasick::AhoCorasick {
             Err(e) => panic!("placeholder markers: {e}"),
         }
     })
+}
+
+/// True when `v` holds a marker of a non-secret: a template reference with its
+/// closer, a change-me marker (unless `v` is a weak default), a documented
+/// example, an environment lookup or an example marker.
+fn has_marker(v: &str) -> bool {
+    // Most values hold no marker at all: the plain search (with its
+    // prefilter) answers them; only a hit is looked at match by match.
+    if !markers().is_match(v) {
+        return false;
+    }
+    let openers = TEMPLATE_OPENERS.len();
+    let changes = openers + CHANGE_MARKERS.len();
+    for m in markers().find_overlapping_iter(v) {
+        let id = m.pattern().as_usize();
+        if id < openers {
+            if closes(&v[m.end()..], TEMPLATE_OPENERS[id].1) {
+                return true;
+            }
+        } else if id < changes {
+            if !is_weak_default(v) {
+                return true;
+            }
+        } else {
+            return true;
+        }
+    }
+    false
+}
+
+/// `rest` (what follows a template opener) holds a reference and then `closer`:
+/// at most 256 printable ASCII bytes with a letter among them.
+fn closes(rest: &str, closer: &str) -> bool {
+    let Some(end) = memchr::memmem::find(rest.as_bytes(), closer.as_bytes()) else {
+        return false;
+    };
+    let inner = &rest.as_bytes()[..end];
+    end <= 256
+        && inner.iter().any(u8::is_ascii_alphabetic)
+        && inner.iter().all(|c| (b' '..=b'~').contains(c))
 }
 
 fn starts_with_ci(hay: &str, prefix: &str) -> bool {
@@ -360,7 +447,7 @@ fn decodes_to_placeholder(v: &str) -> bool {
     match std::str::from_utf8(&decoded) {
         Ok(text) if text.chars().all(|c| !c.is_control()) => {
             // Only one level deep: the decoded text is checked without decoding again.
-            markers().is_match(text)
+            has_marker(text)
         }
         _ => false,
     }
@@ -405,7 +492,7 @@ pub fn is_placeholder(value: &str) -> bool {
     }
     // Documented examples, template openers, env lookups and example markers,
     // all as one case-insensitive substring search.
-    if markers().is_match(v) {
+    if has_marker(v) {
         return true;
     }
     if is_reference_shape(v) || has_embedded_env_var(v) {

@@ -15,6 +15,7 @@ use crate::generic::{
 };
 use crate::placeholder::{is_placeholder, is_weak_default, strip_quotes};
 use crate::prefilter::{Hit, Prefilter};
+use crate::public::is_firebase_client_config;
 use crate::rules::{self, Rule, RuleInfo, RuleKind, Validator};
 use crate::{shannon_entropy, Confidence, SecretKind, SecretMatch};
 
@@ -27,6 +28,11 @@ const PEM_WINDOW: usize = 64 * 1024;
 const ASSIGNMENT_WINDOW: usize = 1024;
 /// Rules are tracked in fixed-size per-scan arrays.
 const MAX_RULES: usize = 64;
+/// How Google API keys begin; public in a Firebase client config.
+const GOOGLE_API_KEY_PREFIX: &[u8] = b"AIza";
+/// Bytes read on either side of a Google API key for Firebase config markers
+/// (a `firebaseConfig` object spans a few hundred bytes).
+const FIREBASE_WINDOW: usize = 1024;
 
 /// Per-thread scratch buffers, reused across calls so that a scan allocates
 /// nothing in the steady state.
@@ -320,6 +326,17 @@ impl Detector {
     pub fn scan_text(&self, text: &[u8], out: &mut Vec<SecretMatch>) {
         let mut found = Vec::new();
         self.scan_into(text, true, &mut found);
+        // A Firebase client config's API key is public by design (see
+        // `is_firebase_client_config`), whichever rule found it: judged on the
+        // text around it.
+        found.retain(|f| {
+            let span = &f.m.span;
+            !(text[span.clone()].starts_with(GOOGLE_API_KEY_PREFIX)
+                && is_firebase_client_config(
+                    &text[span.start.saturating_sub(FIREBASE_WINDOW)
+                        ..text.len().min(span.end + FIREBASE_WINDOW)],
+                ))
+        });
         resolve(found, out);
     }
 
@@ -666,6 +683,13 @@ impl Detector {
         let off = lead + if inner.len() < t.len() { 1 } else { 0 };
         let v = inner;
         if is_placeholder(v) {
+            return None;
+        }
+        // `firebaseApiKey`, google-services.json's `current_key`: a Firebase
+        // client config's API key, public by design.
+        if v.as_bytes().starts_with(GOOGLE_API_KEY_PREFIX)
+            && key.is_some_and(|k| is_firebase_client_config(k.as_bytes()))
+        {
             return None;
         }
         let key_string = key.map(|k| k.to_string());

@@ -55,6 +55,17 @@ fn placeholders_and_references() {
         "insert-token-here",
         "projects/acme/secrets/db-password/versions/latest",
         "'${QUOTED}'",
+        // Cloud Foundry / Concourse / CredHub, Azure Pipelines, Octopus, replacetokens.
+        "((cf-admin-password))",
+        "((/concourse/main/db_password))",
+        "$(System.AccessToken)",
+        "#{Octopus.Action.ApiKey}",
+        "#{DbPassword}#",
+        "prefix-((db_password))",
+        "CHANGE_ME_BEFORE_DEPLOY",
+        "please-change-me",
+        "set-me-in-vault",
+        "***",
     ] {
         assert!(is_placeholder(v), "{v:?} should be a placeholder");
         assert_eq!(
@@ -75,6 +86,14 @@ fn real_looking_values_are_not_placeholders() {
         "password",
         "12345678",
         "$2b$12$KIXQJQjz1wU9yZ1yZ1yZ1u",
+        // Template openers without their closer: random characters of a secret.
+        "Kx9$(mQ2!vL8#pZ4wR7",
+        "Tq7#{Lm2Vb9Zx4",
+        "p(({Z8k2mQ9xL",
+        "W2${x9Lm4Qv7",
+        // An opener and closer around no reference.
+        "aB$(9)7Q2!vL8#pZ4",
+        "changeit",
     ] {
         assert!(!is_placeholder(v), "{v:?}");
     }
@@ -126,6 +145,17 @@ fn classify_value_not_secrets() {
         (Some("public_key"), "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgO\n-----END PUBLIC KEY-----"),
         (Some("region"), "eu-west-1"),
         (None, "Xq7!tRw2pLm9ZkVb"),
+        // Public by design, or a scanner's hash of a secret.
+        (Some("gtm_auth"), "Xy1AbCdEf2GhIjKlMnOpQr"),
+        (Some("ALGOLIA_SEARCH_API_KEY"), "7f3a9c2e1b4d6f8a0c2e4b6d8f0a2c4e"),
+        (Some("searchOnlyApiKey"), "7f3a9c2e1b4d6f8a0c2e4b6d8f0a2c4e"),
+        (Some("STRIPE_KEY"), "pk_live_51H8xYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGh"),
+        (Some("MAPBOX_TOKEN"), "pk.eyJ1IjoiYWNtZWhlYWx0aCIsImEiOiJjbGs4eDl5ejAwMDFhM2RvN2Q5cXJ0dWZ6In0.Qm3x7Yk2LpZ9wVb4NcRt8A"),
+        (Some("analytics_token"), "G-7XK2M9QPLR"),
+        (Some("firebaseApiKey"), "AIzaSyD8xK2mQ9pL7vR4nT6wY1zB3cF5hJ0kM2s"),
+        (Some("current_key"), "AIzaSyD8xK2mQ9pL7vR4nT6wY1zB3cF5hJ0kM2s"),
+        (Some("hashed_secret"), "e5b5a8a9f2e3c1d7b0a4f6e8d2c9b1a3f5e7d9c1"),
+        (Some("hashedPassword"), "e5b5a8a9f2e3c1d7b0a4f6e8d2c9b1a3f5e7d9c1"),
     ];
     for (k, v) in cases {
         assert_eq!(d.classify_value(*k, v), None, "{k:?} = {v:?}");
@@ -150,6 +180,11 @@ fn classify_value_secrets() {
         (Some("TWILIO_API_KEY"), "SK36682575250def91799e2786d3748421", "twilio-api-key", "SK36682575250def91799e2786d3748421"),
         (Some("SLACK_BOT_TOKEN"), "xoxb-48465648236-6299468044369-MPuDCCRnGEY59YVkQfsGQONv", "slack-token", "xoxb-48465648236-6299468044369-MPuDCCRnGEY59YVkQfsGQONv"),
         (Some("Authorization"), "Bearer y8KcMjRC8xxCWeKiHxzuPrp9hbVlFHy6", "generic-secret", "y8KcMjRC8xxCWeKiHxzuPrp9hbVlFHy6"),
+        // Look-alikes of public identifiers that are secrets.
+        (Some("ALGOLIA_ADMIN_API_KEY"), "7f3a9c2e1b4d6f8a0c2e4b6d8f0a2c4e", "generic-secret", "7f3a9c2e1b4d6f8a0c2e4b6d8f0a2c4e"),
+        (Some("SEARCH_API_KEY"), "7f3a9c2e1b4d6f8a0c2e4b6d8f0a2c4e", "generic-secret", "7f3a9c2e1b4d6f8a0c2e4b6d8f0a2c4e"),
+        (Some("GOOGLE_API_KEY"), "AIzaSyD8xK2mQ9pL7vR4nT6wY1zB3cF5hJ0kM2s", "gcp-api-key", "AIzaSyD8xK2mQ9pL7vR4nT6wY1zB3cF5hJ0kM2s"),
+        (Some("HASH_SECRET"), "Zt4q9LmW2xpR7vKd81AbCdEf", "generic-secret", "Zt4q9LmW2xpR7vKd81AbCdEf"),
         (Some("AzureWebJobsStorage"), "DefaultEndpointsProtocol=https;AccountName=prodblobs;AccountKey=dZ//kP8ZEok2gUMh7lnhEeE+XkgocNWLtE2c+/zOp4cCqtGNTO6pGvDgIkMd4xu+jSdFSJo1t1c0r6LaQ4F9QA==;EndpointSuffix=core.windows.net", "azure-storage-account-key", "dZ//kP8ZEok2gUMh7lnhEeE+XkgocNWLtE2c+/zOp4cCqtGNTO6pGvDgIkMd4xu+jSdFSJo1t1c0r6LaQ4F9QA=="),
     ];
     for (k, v, rule, secret) in cases {

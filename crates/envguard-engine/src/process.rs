@@ -79,7 +79,8 @@ pub(crate) fn process_file(
     // gives the rules nothing).
     let mut infra_source: Vec<envguard_model::Fact> = Vec::new();
     let mut hcl = None;
-    if let Some(format) = envguard_extract::detect_format(path) {
+    let format = envguard_extract::detect_format(path);
+    if let Some(format) = format {
         parsed = true;
         let extraction = if format == Format::Hcl {
             let (extraction, text, body) = envguard_extract::extract_hcl(bytes);
@@ -99,6 +100,16 @@ pub(crate) fn process_file(
             // The key's own name (a JSON key may hold dots: `aws.secret.access.key`),
             // not its parents: `shared_secret_kms.statement.0.sid` is a `sid`.
             if let Some(m) = detector.classify_value(Some(fact.name()), &fact.value) {
+                // A Firebase client config's API key (`AIza…`) is public by design.
+                if fact
+                    .value
+                    .get(m.span.clone())
+                    .is_some_and(|v| v.starts_with("AIza"))
+                    && (envguard_detect::is_firebase_client_config(fact.key.as_bytes())
+                        || envguard_detect::is_firebase_client_config(bytes))
+                {
+                    continue;
+                }
                 secrets.push(occurrence_from_fact(fact, &m, fingerprinter));
             }
         }
@@ -154,7 +165,13 @@ pub(crate) fn process_file(
                 let Some(secret) = bytes.get(m.span.clone()) else {
                     continue;
                 };
-                secrets.push(occurrence(&m, secret, region, None, false, fingerprinter));
+                let mut occ = occurrence(&m, secret, region, None, false, fingerprinter);
+                // `# DB_PASSWORD=…` in an env file: a commented-out line.
+                occ.commented = format == Some(Format::Dotenv) && {
+                    let ls = memchr::memrchr(b'\n', &bytes[..m.span.start]).map_or(0, |p| p + 1);
+                    bytes[ls..m.span.start].trim_ascii_start().first() == Some(&b'#')
+                };
+                secrets.push(occ);
             }
         }
     }
@@ -272,6 +289,7 @@ fn occurrence(
         preview: redacted_preview(&String::from_utf8_lossy(secret)),
         weak_default: m.kind == SecretKind::WeakDefault,
         base64,
+        commented: false,
     }
 }
 
@@ -355,8 +373,12 @@ fn find_inline_ignores<'a>(
 ) -> Vec<InlineIgnore> {
     const MARK: &[u8] = b"envguard: ignore";
     let mut out = Vec::new();
-    // The allow comments of gitleaks and detect-secrets say "not a secret" too.
-    for mark in [&b"gitleaks:allow"[..], b"pragma: allowlist secret"] {
+    // The allow comments of gitleaks, detect-secrets and trufflehog say "not a secret" too.
+    for mark in [
+        &b"gitleaks:allow"[..],
+        b"pragma: allowlist secret",
+        b"trufflehog:ignore",
+    ] {
         for at in memmem::find_iter(bytes, mark) {
             let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
             let (line, _) = idx.position(at);

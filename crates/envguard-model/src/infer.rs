@@ -78,7 +78,7 @@ fn is_nonprod_name(a: &str) -> bool {
 }
 
 /// Folders that conventionally hold one folder per environment.
-fn is_env_container(dir: &str) -> bool {
+pub(crate) fn is_env_container(dir: &str) -> bool {
     matches!(
         dir.to_ascii_lowercase().as_str(),
         "env"

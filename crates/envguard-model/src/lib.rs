@@ -10,6 +10,7 @@ mod finding;
 mod infer;
 mod inventory;
 mod isolation;
+mod path_role;
 mod result;
 mod span;
 mod tier;
@@ -25,6 +26,7 @@ pub use inventory::{
     ScanSettings,
 };
 pub use isolation::{CrossReference, EnvIsolation, Isolation};
+pub use path_role::PathRole;
 pub use result::{EnvSummary, RuleMeta, ScanResult, ScanStats};
 pub use span::{LineIndex, Region};
 pub use tier::Tier;

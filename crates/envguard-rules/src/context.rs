@@ -21,6 +21,9 @@ pub struct SecretOccurrence {
     pub weak_default: bool,
     /// True when the value was base64-decoded from the file (Kubernetes `data`).
     pub base64: bool,
+    /// True when the value sits on a commented-out line of an env file
+    /// (`# DB_PASSWORD=…` in `.env`, `sample.env`): nothing runs with it.
+    pub commented: bool,
 }
 
 impl SecretOccurrence {

@@ -1,5 +1,7 @@
-use crate::{finding_id, Context, Rule};
-use envguard_model::{Confidence, Finding, FindingBuilder, Location, RuleMeta, Severity, Tier};
+use crate::{finding_id, Context, FileFacts, Rule};
+use envguard_model::{
+    Confidence, Finding, FindingBuilder, Location, PathRole, RuleMeta, Severity, Tier,
+};
 use std::collections::HashMap;
 
 crate::declare_rule! {
@@ -18,9 +20,24 @@ crate::declare_rule! {
     /// Dictionary defaults such as `changeme` or `admin` are reported only in
     /// prod-attributed files, as weak defaults.
     ///
-    /// Severity: error in prod- and test-attributed files and in shared files
-    /// (which every environment builds from), warning in dev-attributed files
-    /// and in tests and fixtures (`tests/`, `testdata/`, `*_test.go`, `*.spec.ts`).
+    /// Public identifiers are not secrets either: Stripe publishable keys
+    /// (`pk_live_…`), Mapbox public tokens (`pk.…`), Google Analytics and Tag
+    /// Manager ids and `gtm_auth`, Algolia search-only keys, Sentry DSNs, and
+    /// the API key of a Firebase client config. Neither are the hashes and
+    /// fingerprints other scanners leave behind (`hashed_secret` in a
+    /// detect-secrets `.secrets.baseline`, gitleaks fingerprints).
+    ///
+    /// Severity follows the file's role (its path, see `PathRole`): error in
+    /// deploy configuration and source of prod- and test-attributed files and
+    /// of shared files (which every environment builds from), warning in
+    /// dev-attributed ones. In docs (`*.md`, `docs/`), tests and fixtures
+    /// (`tests/`, `testdata/`, `*_test.go`, `*.spec.ts`), examples
+    /// (`.env.example`, `sample.env`, `*.template`, `examples/`), local stacks
+    /// (`docker-compose*.yml`, `.devcontainer/`, unless attributed to a test or
+    /// prod environment) and on commented-out lines of env files
+    /// (`# DB_PASSWORD=…`), a value is a note, unless the same value is in the
+    /// configuration an environment runs with (for a local stack: a test or
+    /// prod environment), which makes it an error.
     /// `# gitleaks:allow` and `# pragma: allowlist secret` comments are honoured
     /// like `envguard: ignore`, so a repository moving from those tools keeps its
     /// reviewed exceptions.
@@ -60,14 +77,33 @@ impl Rule for HardcodedSecret {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        // The highest tier whose running configuration holds each value, and
+        // that environment's name.
+        let mut deployed: HashMap<[u8; 32], (Tier, &str)> = HashMap::new();
+        for file in ctx.files {
+            let Some(env) = file.env.as_ref().filter(|_| runs_with(file)) else {
+                continue;
+            };
+            for s in file
+                .secrets
+                .iter()
+                .filter(|s| !s.commented && !s.weak_default)
+            {
+                let e = deployed
+                    .entry(s.fingerprint)
+                    .or_insert((env.tier, env.name.as_str()));
+                if env.tier > e.0 {
+                    *e = (env.tier, env.name.as_str());
+                }
+            }
+        }
         for file in ctx.files {
             let tier = file.env.as_ref().map(|e| e.tier);
             let env_name = file.env.as_ref().map(|e| e.name.as_str()).unwrap_or("");
-            // Tests and fixtures mostly hold fakes: a warning, not an error.
-            let test_file = envguard_model::is_test_path(&file.path);
+            let role = PathRole::of(&file.path);
+            let illustrative = !runs_with(file) && role.is_illustrative();
             let severity = match tier {
                 Some(Tier::Dev) => Severity::Warning,
-                _ if test_file => Severity::Warning,
                 _ => Severity::Error,
             };
             // Disambiguates the id when one file assigns the same key twice.
@@ -84,10 +120,28 @@ impl Rule for HardcodedSecret {
                 } else {
                     id_key
                 };
-                let where_ = match &file.env {
-                    Some(e) => format!("in {} ({} tier)", e.name, e.tier),
-                    None => "in a shared file".to_owned(),
+                let where_ = match (&file.env, role) {
+                    (Some(e), _) => format!("in {} ({} tier)", e.name, e.tier),
+                    (None, PathRole::Docs) if illustrative => "in a docs file".to_owned(),
+                    (None, PathRole::Test) if illustrative => "in a test file".to_owned(),
+                    (None, PathRole::Example) if illustrative => "in an example file".to_owned(),
+                    (None, PathRole::Local) if illustrative => "in a local dev stack".to_owned(),
+                    (None, _) => "in a shared file".to_owned(),
                 };
+                // Docs, tests, examples, local stacks and commented-out lines
+                // hold stand-ins: a note, unless an environment runs with the
+                // same value (a local stack: a test or prod environment).
+                let mut severity = severity;
+                let mut also_in = None;
+                if illustrative || s.commented {
+                    match deployed.get(&s.fingerprint) {
+                        Some(&(t, env)) if role != PathRole::Local || t > Tier::Dev => {
+                            severity = Severity::Error;
+                            also_in = Some(env);
+                        }
+                        _ => severity = Severity::Note,
+                    }
+                }
                 let what = if s.base64 {
                     format!("{} (base64-encoded)", s.detector_name)
                 } else {
@@ -107,6 +161,11 @@ impl Rule for HardcodedSecret {
                     )
                 } else {
                     format!("Hard-coded {what} ({}) {where_}", s.preview)
+                };
+                let message = match (also_in, s.commented) {
+                    (Some(env), _) => format!("{message}; {env} runs with the same value"),
+                    (None, true) => format!("{message} (commented out)"),
+                    (None, false) => message,
                 };
                 let mut b = FindingBuilder::new(
                     Self::META.id,
@@ -129,5 +188,17 @@ impl Rule for HardcodedSecret {
                 out.push(b.build());
             }
         }
+    }
+}
+
+/// Whether an environment runs with the values of `file`: deploy configuration
+/// and source, and a local stack (`docker-compose.yml`) attributed to a test or
+/// prod environment (`envs/prod/docker-compose.yml`). Not docs, tests, examples
+/// or a developer's local stack.
+pub(crate) fn runs_with(file: &FileFacts) -> bool {
+    match PathRole::of(&file.path) {
+        PathRole::Deploy | PathRole::Source => true,
+        PathRole::Local => file.env.as_ref().is_some_and(|e| e.tier > Tier::Dev),
+        PathRole::Test | PathRole::Docs | PathRole::Example => false,
     }
 }

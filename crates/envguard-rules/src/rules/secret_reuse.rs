@@ -1,5 +1,6 @@
+use crate::rules::hardcoded_secret::runs_with;
 use crate::{finding_id, Context, Rule, SecretOccurrence};
-use envguard_model::{Finding, FindingBuilder, Location, RuleMeta, Severity, Tier};
+use envguard_model::{Finding, FindingBuilder, Location, PathRole, RuleMeta, Severity, Tier};
 use std::collections::{BTreeMap, BTreeSet};
 
 crate::declare_rule! {
@@ -20,7 +21,9 @@ crate::declare_rule! {
     ///
     /// Dictionary defaults such as `changeme` are not compared (they are reported
     /// by `R01.hardcoded-secret` when they reach prod). Files that belong to no
-    /// environment take part only as related locations.
+    /// environment take part only as related locations, and so do docs, tests,
+    /// examples and local stacks (`envs/dev/.env.example`, `docker-compose.yml`)
+    /// even when their path names an environment: no environment runs with them.
     ///
     /// ## Why it matters
     /// 000 §3 R-01: "No secret value may be reused across DEV/TEST/PROD"; 002 §2:
@@ -57,6 +60,8 @@ crate::declare_rule! {
 struct Occ<'a> {
     path: &'a str,
     env: Option<(&'a str, Tier)>,
+    /// Set for a file no environment runs with (docs, tests, examples).
+    role: Option<PathRole>,
     secret: &'a SecretOccurrence,
 }
 
@@ -71,10 +76,17 @@ impl Rule for SecretReuse {
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut groups: BTreeMap<[u8; 32], Vec<Occ<'_>>> = BTreeMap::new();
         for file in ctx.files {
+            let runs = runs_with(file);
+            let role = (!runs).then(|| PathRole::of(&file.path));
             for s in file.secrets.iter().filter(|s| !s.weak_default) {
                 groups.entry(s.fingerprint).or_default().push(Occ {
                     path: &file.path,
-                    env: file.env.as_ref().map(|e| (e.name.as_str(), e.tier)),
+                    env: file
+                        .env
+                        .as_ref()
+                        .filter(|_| runs)
+                        .map(|e| (e.name.as_str(), e.tier)),
+                    role,
                     secret: s,
                 });
             }
@@ -120,9 +132,12 @@ impl Rule for SecretReuse {
                 b = b.environment(*e);
             }
             for o in &occs[1..] {
-                let where_ = match o.env {
-                    Some((e, _)) => format!("same value in {e}"),
-                    None => "same value in shared file".to_owned(),
+                let where_ = match (o.env, o.role) {
+                    (Some((e, _)), _) => format!("same value in {e}"),
+                    (None, Some(role)) if role.is_illustrative() => {
+                        format!("same value in {} file", role.as_str())
+                    }
+                    (None, _) => "same value in shared file".to_owned(),
                 };
                 b = b.related(
                     where_,

@@ -366,7 +366,7 @@ fn a_rails_database_name_is_judged_by_its_host() {
     let got = findings(&[
         (
             "charts/app-config/values-staging.yaml",
-            "publisher:\n  env:\n    DATABASE_URL: postgresql://publisher-postgres.staging.govuk-internal.digital/publisher_production\n    DATABASE_NAME: publisher_production\n    database: publisher_production\n    REPORTS_DB_URL: postgresql://reports-db.production.govuk-internal.digital/reports_production\n",
+            "publisher:\n  env:\n    DATABASE_URL: postgresql://publisher-postgres.staging.govuk-internal.digital/publisher_production\n    DATABASE_NAME: publisher_production\n    database: publisher_production\n    REPORTS_DB_URL: postgresql://reports-db.production.govuk-internal.digital/reports_production\nrdsParquetExports:\n  dbTables:\n    publisher-staging-postgres:\n      - publisher_production.public.editions\n      - publisher_production.public.actions\n",
         ),
         (
             "charts/app-config/values-production.yaml",

@@ -608,6 +608,19 @@ fn is_provider_domain(host: &str) -> bool {
     })
 }
 
+/// A SQL-qualified table (`publisher_production.public.editions`,
+/// `whitehall_production.assets`): two or three dot-separated SQL identifiers,
+/// the first (the database) with an underscore. Underscores keep it from being
+/// a host name.
+fn is_qualified_table(text: &str) -> bool {
+    let parts = text.split('.').count();
+    (2..=3).contains(&parts)
+        && text
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        && text.split('.').next().is_some_and(|db| db.contains('_'))
+}
+
 /// A token long and specific enough to identify something.
 fn is_marker(text: &str, kind: TokenKind) -> bool {
     match kind {
@@ -660,7 +673,7 @@ impl MarkerIndex {
             // never by the environment word in it.
             let owners = if t.kind == TokenKind::Name
                 && owners.iter().any(|o| matches!(o.via, OwnerVia::Label(_)))
-                && crate::is_db_name_key(&t.key)
+                && (crate::is_db_name_key(&t.key) || is_qualified_table(&t.text))
             {
                 let mut defined = Vec::new();
                 self.defined_into(&t.text, &mut defined);
@@ -832,6 +845,16 @@ mod tests {
         let files = [("charts/staging/values.yaml", 1usize, &staging)];
         let idx = MarkerIndex::build(&inv(), envs(), &files);
         assert!(idx.references(1, &staging).is_empty());
+        // A table qualified by that database's name, under any key.
+        let table = InfraFacts {
+            tokens: vec![tok(
+                "publisher_production.public.editions",
+                TokenKind::Name,
+                false,
+            )],
+            ..Default::default()
+        };
+        assert!(idx.references(1, &table).is_empty());
         // Under another key the word still labels it (`bucket: publisher_production`).
         let mut b = db.clone();
         b.key = "bucket".into();

@@ -78,8 +78,9 @@ crate::declare_rule! {
     /// name counts only where an environment's files define it, never by the
     /// word in it: Rails names databases `<app>_<RAILS_ENV>`, and apps run
     /// with `RAILS_ENV=production` in staging too (`publisher_production`
-    /// under `database`, `DB_NAME`, or after the host of a connection URL,
-    /// whose host still counts). An environment is named by each of its
+    /// under `database`, `DB_NAME`, first in a qualified table name such as
+    /// `publisher_production.public.editions`, or after the host of a
+    /// connection URL, whose host still counts). An environment is named by each of its
     /// conventional aliases (`prd` for a declared `production`, `stage` in a
     /// host such as `catalog-stage-api.example.com`).
     ///

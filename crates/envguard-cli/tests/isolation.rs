@@ -330,6 +330,15 @@ fn shared_backend_stays_quiet_on_a_bucket_per_environment() {
             "infra/prod/backend.tf",
             "terraform {\n  backend \"s3\" {\n    bucket = \"acme-org-state\"\n    key    = \"prod/app.tfstate\"\n  }\n}\n",
         ),
+        // A template's placeholder, filled in by whoever deploys it.
+        (
+            "foundation/envs/development/backend.tf",
+            "terraform {\n  backend \"gcs\" {\n    bucket = \"UPDATE_ME\"\n    prefix = \"terraform/environments/development\"\n  }\n}\n",
+        ),
+        (
+            "foundation/envs/production/backend.tf",
+            "terraform {\n  backend \"gcs\" {\n    bucket = \"UPDATE_ME\"\n    prefix = \"terraform/environments/production\"\n  }\n}\n",
+        ),
     ]);
     assert_eq!(got, vec![]);
 }

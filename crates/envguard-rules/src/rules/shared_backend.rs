@@ -18,7 +18,9 @@ crate::declare_rule! {
     ///   `key = "prod/…"`, or a Terragrunt root `remote_state` whose one
     ///   bucket every stack includes): whoever can write the non-prod state can
     ///   write the bucket, and so rewrite prod's state. One finding per bucket,
-    ///   at the first non-prod use, with prod's uses related;
+    ///   at the first non-prod use, with prod's uses related; a template's
+    ///   placeholder (`bucket = "UPDATE_ME"`: bucket names are lower case) is
+    ///   not judged;
     /// - the same state lock table (`dynamodb_table`) with the same state bucket
     ///   (so the same account) in two environments; a lock table of the same name
     ///   next to a different bucket may be another account's table and is not judged;
@@ -105,6 +107,16 @@ fn is_db_key(key: &str) -> bool {
             || name.contains("endpoint")
             || name.contains("server")
             || name.contains("address"))
+}
+
+/// A name S3, GCS or an Azure storage account accepts: lower case letters,
+/// digits, `-`, `.`, `_`. A template's placeholder (`UPDATE_ME`,
+/// `<state-bucket>`) is none: whoever fills it in picks the bucket.
+fn is_bucket_name(b: &str) -> bool {
+    b.len() >= 3
+        && b.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'_')
+        })
 }
 
 /// One backend's use of a state bucket.
@@ -216,7 +228,8 @@ impl Rule for SharedBackend {
             let path = &ef.file.path;
             for b in &ef.file.infra.backends {
                 if let Some(bucket) = &b.bucket {
-                    if !labelled(bucket) && !m.is_declared_shared(bucket) {
+                    if is_bucket_name(bucket) && !labelled(bucket) && !m.is_declared_shared(bucket)
+                    {
                         buckets
                             .entry((b.kind.clone(), bucket.clone()))
                             .or_default()

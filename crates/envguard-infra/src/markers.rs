@@ -391,12 +391,7 @@ impl MarkerIndex {
     }
 
     fn compute_shared(&self, text: &str) -> bool {
-        let t = lower(text);
-        self.shared_inferred.contains(t.as_ref())
-            || self
-                .shared_declared
-                .iter()
-                .any(|m| !m.is_empty() && t.contains(m.as_str()))
+        self.shared_inferred.contains(lower(text).as_ref()) || self.is_declared_shared(text)
     }
 
     /// Environments named by the token's segments.

@@ -74,7 +74,8 @@ fn cross_env_reference_fires_on_a_prod_host_and_lock_table() {
         ),
     ]);
     // The host carries `prod`; the lock table (in the same state bucket, so the
-    // same account) has no label but both environments use it.
+    // same account) has no label but both environments use it; and the state
+    // bucket itself is dev's and prod's under different keys.
     assert_eq!(
         got,
         vec![
@@ -82,6 +83,11 @@ fn cross_env_reference_fires_on_a_prod_host_and_lock_table() {
                 "R04.cross-env-reference".into(),
                 "deploy/staging/app.env".into(),
                 2
+            ),
+            (
+                "R04.shared-backend".into(),
+                "infra/dev/backend.tf".into(),
+                3
             ),
             (
                 "R04.shared-backend".into(),
@@ -242,15 +248,45 @@ fn shared_backend_fires_on_one_state_for_two_environments() {
     );
 }
 
-#[test]
-fn shared_backend_stays_quiet_on_per_stack_keys_and_a_terragrunt_root() {
-    let got = findings(&[
-        (
-            "live/root.hcl",
-            "remote_state {\n  backend = \"s3\"\n  config = {\n    bucket = \"acme-terraform-state\"\n    key = \"${path_relative_to_include()}/terraform.tfstate\"\n  }\n}\n",
+/// A Terragrunt tree: `live/terragrunt.hcl` holds `remote_state` with `bucket`,
+/// each environment's `env.hcl` its name, and a stack per environment.
+fn terragrunt_tree(bucket: &str) -> Vec<(String, String)> {
+    let mut files = vec![(
+        "live/terragrunt.hcl".to_owned(),
+        format!(
+            "locals {{\n  env_vars = read_terragrunt_config(find_in_parent_folders(\"env.hcl\"))\n  env = local.env_vars.locals.env\n}}\n\nremote_state {{\n  backend = \"s3\"\n  config = {{\n    bucket         = \"{bucket}\"\n    key            = \"${{path_relative_to_include()}}/terraform.tfstate\"\n    region         = \"eu-west-1\"\n    encrypt        = true\n  }}\n}}\n"
         ),
-        ("live/staging/app/terragrunt.hcl", "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n"),
-        ("live/prod/app/terragrunt.hcl", "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n"),
+    )];
+    for env in ["dev", "staging", "prod"] {
+        files.push((
+            format!("live/{env}/env.hcl"),
+            format!("locals {{\n  env = \"{env}\"\n}}\n"),
+        ));
+        files.push((
+            format!("live/{env}/eu-west-1/app/terragrunt.hcl"),
+            "include \"root\" {\n  path = find_in_parent_folders()\n}\n\nterraform {\n  source = \"../../../../modules//app\"\n}\n".to_owned(),
+        ));
+    }
+    files
+}
+
+#[test]
+fn one_state_bucket_for_prod_and_non_prod_fires_with_different_keys() {
+    // Keys differ (one per stack), the bucket is one: dev's credentials that
+    // write its state can rewrite prod's (000 §3 R-04).
+    let tree = terragrunt_tree("acme-terraform-state");
+    let files: Vec<(&str, &str)> = tree.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let got = findings(&files);
+    assert_eq!(
+        got,
+        one(
+            "R04.shared-backend",
+            "live/dev/eu-west-1/app/terragrunt.hcl",
+            1
+        )
+    );
+    // Plain backends: staging and prod in one bucket under their own keys.
+    let got = findings(&[
         (
             "infra/staging/backend.tf",
             "terraform {\n  backend \"s3\" {\n    bucket = \"acme-terraform-state\"\n    key    = \"staging/app.tfstate\"\n  }\n}\n",
@@ -260,7 +296,209 @@ fn shared_backend_stays_quiet_on_per_stack_keys_and_a_terragrunt_root() {
             "terraform {\n  backend \"s3\" {\n    bucket = \"acme-terraform-state\"\n    key    = \"prod/app.tfstate\"\n  }\n}\n",
         ),
     ]);
+    assert_eq!(
+        got,
+        one("R04.shared-backend", "infra/staging/backend.tf", 3)
+    );
+}
+
+#[test]
+fn shared_backend_stays_quiet_on_a_bucket_per_environment() {
+    // The same Terragrunt tree, each environment's own bucket.
+    let tree = terragrunt_tree("acme-tfstate-${local.env}");
+    let mut files: Vec<(&str, &str)> = tree.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    // Two non-prod environments sharing a bucket, and a bucket written down
+    // as shared in envguard.toml, are not judged.
+    files.extend([
+        (
+            "infra/dev/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-nonprod-state\"\n    key    = \"dev/app.tfstate\"\n  }\n}\n",
+        ),
+        (
+            "infra/staging/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-nonprod-state\"\n    key    = \"staging/app.tfstate\"\n  }\n}\n",
+        ),
+    ]);
+    assert_eq!(findings(&files), vec![]);
+    let got = findings(&[
+        ("envguard.toml", "shared_markers = [\"acme-org-state\"]\n"),
+        (
+            "infra/staging/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-org-state\"\n    key    = \"staging/app.tfstate\"\n  }\n}\n",
+        ),
+        (
+            "infra/prod/backend.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"acme-org-state\"\n    key    = \"prod/app.tfstate\"\n  }\n}\n",
+        ),
+        // A template's placeholder, filled in by whoever deploys it.
+        (
+            "foundation/envs/development/backend.tf",
+            "terraform {\n  backend \"gcs\" {\n    bucket = \"UPDATE_ME\"\n    prefix = \"terraform/environments/development\"\n  }\n}\n",
+        ),
+        (
+            "foundation/envs/production/backend.tf",
+            "terraform {\n  backend \"gcs\" {\n    bucket = \"UPDATE_ME\"\n    prefix = \"terraform/environments/production\"\n  }\n}\n",
+        ),
+    ]);
     assert_eq!(got, vec![]);
+}
+
+#[test]
+fn an_environment_word_inside_a_catalog_entry_is_no_reference() {
+    // Cloud Foundry: prod binds the dev space's Redis instance (a reference),
+    // and creates its own from the `redis-dev` plan (a size, not dev).
+    let got = findings(&[
+        (
+            "cf/prod/manifest.yml",
+            "applications:\n- name: publisher\n  instances: 4\n  services:\n  - publisher-redis-dev\n",
+        ),
+        (
+            "cf/prod/services.yml",
+            "services:\n- name: publisher-redis\n  service: redis\n  plan: redis-dev\n- name: publisher-db\n  service: postgres\n  service_plan: small-13-dev\n",
+        ),
+        (
+            "envs/prod/terraform.tfvars",
+            "instance_type  = \"t3.medium-prod-like\"\nimage_tag      = \"1.4.0-staging\"\napp_version    = \"v2.3-staging\"\nsku_name       = \"premium-dev\"\n",
+        ),
+        ("cf/dev/manifest.yml", "applications:\n- name: publisher\n  services:\n  - publisher-redis-dev\n"),
+    ]);
+    assert_eq!(
+        got,
+        one("R04.cross-env-reference", "cf/prod/manifest.yml", 5)
+    );
+}
+
+#[test]
+fn a_rails_database_name_is_judged_by_its_host() {
+    // GOV.UK runs RAILS_ENV=production everywhere: `publisher_production` is
+    // staging's own database. Its host says whose server it is.
+    let got = findings(&[
+        (
+            "charts/app-config/values-staging.yaml",
+            "publisher:\n  env:\n    DATABASE_URL: postgresql://publisher-postgres.staging.govuk-internal.digital/publisher_production\n    DATABASE_NAME: publisher_production\n    database: publisher_production\n    REPORTS_DB_URL: postgresql://reports-db.production.govuk-internal.digital/reports_production\nrdsParquetExports:\n  dbTables:\n    publisher-staging-postgres:\n      - publisher_production.public.editions\n      - publisher_production.public.actions\n",
+        ),
+        (
+            "charts/app-config/values-production.yaml",
+            "publisher:\n  env:\n    DATABASE_URL: postgresql://publisher-postgres.production.govuk-internal.digital/publisher_production\n    DATABASE_NAME: publisher_production\n    database: publisher_production\n",
+        ),
+    ]);
+    // Prod's reports database: its host, and the database on it.
+    assert_eq!(
+        got,
+        vec![
+            (
+                "R04.cross-env-reference".into(),
+                "charts/app-config/values-staging.yaml".into(),
+                6
+            );
+            2
+        ]
+    );
+}
+
+#[test]
+fn hosts_count_by_every_alias_of_their_environment() {
+    let got = findings(&[
+        (
+            "envguard.toml",
+            "[environments.production]\ntier = \"prod\"\npaths = [\"deploy/production/**\"]\n\n[environments.staging]\ntier = \"test\"\npaths = [\"deploy/staging/**\"]\n",
+        ),
+        (
+            "deploy/staging/app.env",
+            "CATALOG_URL=https://catalog-stage-api.example.com\nDB_HOST=svc-prd-db.example.com\n",
+        ),
+        (
+            "deploy/production/app.env",
+            "CATALOG_URL=https://catalog-api.example.com\nDB_HOST=svc-prd-db.example.com\nLEGACY_URL=https://catalog-stage-api.example.com\n",
+        ),
+    ]);
+    // staging → prod's `svc-prd-db` (error); prod → staging's API (warning).
+    assert_eq!(
+        got,
+        vec![
+            (
+                "R04.cross-env-reference".into(),
+                "deploy/production/app.env".into(),
+                3
+            ),
+            (
+                "R04.cross-env-reference".into(),
+                "deploy/staging/app.env".into(),
+                2
+            ),
+        ]
+    );
+    // Look-alikes: `backstage`, `replatform-test-app`, `pre-prd` are none.
+    let got = findings(&[
+        (
+            "deploy/staging/app.env",
+            "DOCS_URL=https://backstage.example.com\nAPP=https://replatform-test-app.example.com\n",
+        ),
+        (
+            "deploy/prod/app.env",
+            "DOCS_URL=https://backstage.example.com\nAPP=https://catalog-stage-api.example.com\n",
+        ),
+        (
+            "deploy/dev/app.env",
+            "DOCS_URL=https://backstage.example.com\n",
+        ),
+    ]);
+    assert_eq!(
+        got,
+        one("R04.cross-env-reference", "deploy/prod/app.env", 2)
+    );
+}
+
+#[test]
+fn a_pre_prod_environment_on_prods_endpoint_is_a_warning() {
+    let got = findings(&[
+        (
+            "config/dev/auth.yaml",
+            "oidc:\n  issuer_url: https://sandbox.idp-vendor.com/acme\n  timeout_seconds: 5\npayments:\n  api: https://api.sandbox.paygate.com/v2\n",
+        ),
+        (
+            "config/staging/auth.yaml",
+            "oidc:\n  issuer_url: https://login.idp-vendor.com/acme\n  timeout_seconds: 30\npayments:\n  api: https://api.sandbox.paygate.com/v2\n",
+        ),
+        (
+            "config/prod/auth.yaml",
+            "oidc:\n  issuer_url: https://login.idp-vendor.com/acme\n  timeout_seconds: 30\npayments:\n  api: https://api.paygate.com/v2\n",
+        ),
+    ]);
+    assert_eq!(
+        got,
+        one("R04.cross-env-reference", "config/staging/auth.yaml", 2)
+    );
+}
+
+#[test]
+fn an_endpoint_every_environment_uses_is_shared_by_design() {
+    let got = findings(&[
+        ("config/dev/app.yaml", "sentry_dsn_host: https://o123.ingest.sentry-mirror.com\nstatus_url: https://status.acme.com\nflags:\n  new_checkout: false\n"),
+        ("config/staging/app.yaml", "sentry_dsn_host: https://o123.ingest.sentry-mirror.com\nstatus_url: https://status.acme.com\nflags:\n  new_checkout: true\n"),
+        ("config/prod/app.yaml", "sentry_dsn_host: https://o123.ingest.sentry-mirror.com\nstatus_url: https://status.acme.com\nflags:\n  new_checkout: true\n"),
+        // Private DNS answers per environment.
+        ("k8s/overlays/dev/app.env", "CACHE=redis://cache.dev-tools.svc.cluster.local:6379\n"),
+        ("k8s/overlays/staging/app.env", "CACHE=redis://cache.cache.svc.cluster.local:6379\n"),
+        ("k8s/overlays/prod/app.env", "CACHE=redis://cache.cache.svc.cluster.local:6379\n"),
+    ]);
+    assert_eq!(got, vec![]);
+}
+
+#[test]
+fn one_non_prod_environment_writing_into_another_is_reported() {
+    let got = findings(&[
+        (
+            "envs/dev/main.tf",
+            "provider \"google\" {\n  project = \"acme-dev\"\n}\nresource \"google_storage_bucket_object\" \"seed\" {\n  bucket = \"acme-staging-uploads\"\n  name   = \"seed.json\"\n  source = \"seed.json\"\n}\n",
+        ),
+        (
+            "envs/staging/main.tf",
+            "provider \"google\" {\n  project = \"acme-staging\"\n}\nresource \"google_storage_bucket\" \"uploads\" {\n  name = \"acme-staging-uploads\"\n}\n",
+        ),
+        ("envs/prod/main.tf", "provider \"google\" {\n  project = \"acme-prod\"\n}\n"),
+    ]);
+    assert_eq!(got, one("R04.cross-env-reference", "envs/dev/main.tf", 5));
 }
 
 #[test]

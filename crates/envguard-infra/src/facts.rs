@@ -78,6 +78,7 @@ fn classify_named(
     let parents = || parents_path.split('.').filter(|p| !p.is_empty());
     let last_parent = parents().next_back();
     if crate::tokens::ignored_lower(lname)
+        || crate::tokens::catalog_lower(lname)
         || parents().any(|p| {
             matches!(
                 p,
@@ -286,6 +287,17 @@ mod tests {
         ]);
         assert_eq!(people.tokens.len(), 1, "{:?}", people.tokens);
         assert_eq!(people.tokens[0].kind, TokenKind::Account);
+        // A catalog entry (a Cloud Foundry plan, an instance type, a SKU) is no
+        // identity; the service instance bound next to it is.
+        let cf = from_facts(&[
+            fact("applications.0.services.0", "publisher-redis-dev", 1),
+            fact("service_plan", "redis-dev", 2),
+            fact("plan", "redis-dev", 3),
+            fact("instance_type", "t3.medium-prod-like", 4),
+            fact("sku_name", "premium-prod", 5),
+        ]);
+        assert_eq!(cf.tokens.len(), 1, "{:?}", cf.tokens);
+        assert_eq!(cf.tokens[0].text, "publisher-redis-dev");
         assert_eq!(f.net_rules.len(), 2);
         assert_eq!(f.networks.len(), 1);
     }

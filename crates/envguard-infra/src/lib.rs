@@ -249,6 +249,29 @@ pub(crate) fn is_account_key(key: &str) -> bool {
     .any(|w| key.eq_ignore_ascii_case(w))
 }
 
+/// Keys whose value is a database's name (`database`, `db_name`,
+/// `POSTGRES_DB`, `MYSQL_DATABASE`, `dbName`): the last segment of the key path that is
+/// not a list index, in any case.
+pub fn is_db_name_key(key: &str) -> bool {
+    let name = key
+        .rsplit('.')
+        .find(|s| !s.bytes().all(|b| b.is_ascii_digit()));
+    let Some(name) = name else { return false };
+    with_lower(name, |n| {
+        n == "db"
+            || n.ends_with("_db")
+            || [
+                "database",
+                "dbname",
+                "db_name",
+                "databasename",
+                "database_name",
+            ]
+            .iter()
+            .any(|s| n.ends_with(s))
+    })
+}
+
 /// Environment tag keys.
 pub(crate) fn is_env_tag_key(key: &str) -> bool {
     [

@@ -172,10 +172,7 @@ impl MarkerIndex {
                 labels.insert(d.clone(), i);
             }
             for alias in CONVENTIONAL {
-                let Some((resolved, _)) = inv.resolve_name(alias) else {
-                    continue;
-                };
-                if !resolved.eq_ignore_ascii_case(&e.name) {
+                if !inv.is_alias_of(alias, &e.name) {
                     continue;
                 }
                 if envguard_model::is_weak_name(alias) && !declared_names.iter().any(|d| d == alias)
@@ -384,13 +381,17 @@ impl MarkerIndex {
         self.compute_shared(text)
     }
 
-    fn compute_shared(&self, text: &str) -> bool {
+    /// True for a marker that `shared_markers` in `envguard.toml` lists (an
+    /// exception written down), not one inferred from being named everywhere.
+    pub fn is_declared_shared(&self, text: &str) -> bool {
         let t = lower(text);
-        self.shared_inferred.contains(t.as_ref())
-            || self
-                .shared_declared
-                .iter()
-                .any(|m| !m.is_empty() && t.contains(m.as_str()))
+        self.shared_declared
+            .iter()
+            .any(|m| !m.is_empty() && t.contains(m.as_str()))
+    }
+
+    fn compute_shared(&self, text: &str) -> bool {
+        self.shared_inferred.contains(lower(text).as_ref()) || self.is_declared_shared(text)
     }
 
     /// Environments named by the token's segments.
@@ -441,8 +442,21 @@ impl MarkerIndex {
                 }
                 continue;
             }
+            // `prod-like`, `production_like`: resembling prod, not prod.
+            if end + 5 <= bytes.len()
+                && matches!(bytes[end], b'-' | b'_')
+                && &bytes[end + 1..end + 5] == b"like"
+                && bytes
+                    .get(end + 5)
+                    .is_none_or(|b| !b.is_ascii_alphanumeric())
+            {
+                continue;
+            }
             let hit = self.labels.get(s).or_else(|| {
-                if kind == TokenKind::Host && whole_label {
+                // `stage` is rarely anything but staging inside a host name
+                // (`catalog-stage-api.example.com`); `test` often is
+                // (`replatform-test-app`), so it counts only as a whole label.
+                if kind == TokenKind::Host && (whole_label || s == "stage") {
                     self.weak_labels.get(s)
                 } else {
                     None
@@ -484,39 +498,52 @@ impl MarkerIndex {
             }
             return out;
         }
-        for (env, seg) in self.labels_of(text, kind) {
+        // A database's name carries the framework's environment, not the
+        // deployment's (Rails names it `<app>_<RAILS_ENV>`, and GOV.UK runs
+        // RAILS_ENV=production in staging too): only its host is labelled.
+        // A name defined in one environment's files still counts, below.
+        let labelled = match kind {
+            TokenKind::Database => text.split('/').next().unwrap_or(text),
+            _ => text,
+        };
+        for (env, seg) in self.labels_of(labelled, kind) {
             out.push(Owner {
                 env,
                 via: OwnerVia::Label(seg),
             });
         }
-        if let Some(ac) = &self.ac {
-            let lower = lower(text);
-            for m in ac.find_overlapping_iter(lower.as_ref()) {
-                let bytes = lower.as_bytes();
-                let before_ok = m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric();
-                let after_ok = m.end() == bytes.len() || !bytes[m.end()].is_ascii_alphanumeric();
-                if !before_ok || !after_ok {
-                    continue;
-                }
-                let d = &self.defs[m.pattern().as_usize()];
-                if out.iter().any(|o| o.env == d.env) {
-                    continue;
-                }
-                out.push(Owner {
-                    env: d.env,
-                    via: match &d.path {
-                        Some(p) => OwnerVia::Defined {
-                            marker: d.text.clone(),
-                            path: p.clone(),
-                            region: d.region,
-                        },
-                        None => OwnerVia::Inventory(d.text.clone()),
-                    },
-                });
-            }
-        }
+        self.defined_into(text, &mut out);
         out
+    }
+
+    /// Adds the owners of the definitions (files, inventory) found in `text`,
+    /// one per environment not yet in `out`.
+    fn defined_into(&self, text: &str, out: &mut Vec<Owner>) {
+        let Some(ac) = &self.ac else { return };
+        let lower = lower(text);
+        for m in ac.find_overlapping_iter(lower.as_ref()) {
+            let bytes = lower.as_bytes();
+            let before_ok = m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric();
+            let after_ok = m.end() == bytes.len() || !bytes[m.end()].is_ascii_alphanumeric();
+            if !before_ok || !after_ok {
+                continue;
+            }
+            let d = &self.defs[m.pattern().as_usize()];
+            if out.iter().any(|o| o.env == d.env) {
+                continue;
+            }
+            out.push(Owner {
+                env: d.env,
+                via: match &d.path {
+                    Some(p) => OwnerVia::Defined {
+                        marker: d.text.clone(),
+                        path: p.clone(),
+                        region: d.region,
+                    },
+                    None => OwnerVia::Inventory(d.text.clone()),
+                },
+            });
+        }
     }
 
     /// Networks of other environments that overlap `cidr`.
@@ -576,6 +603,19 @@ fn is_provider_domain(host: &str) -> bool {
     })
 }
 
+/// A SQL-qualified table (`publisher_production.public.editions`,
+/// `whitehall_production.assets`): two or three dot-separated SQL identifiers,
+/// the first (the database) with an underscore. Underscores keep it from being
+/// a host name.
+fn is_qualified_table(text: &str) -> bool {
+    let parts = text.split('.').count();
+    (2..=3).contains(&parts)
+        && text
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        && text.split('.').next().is_some_and(|db| db.contains('_'))
+}
+
 /// A token long and specific enough to identify something.
 fn is_marker(text: &str, kind: TokenKind) -> bool {
     match kind {
@@ -623,6 +663,22 @@ impl MarkerIndex {
             if shared || owners.is_empty() || owners.iter().any(|o| o.env == env) {
                 continue;
             }
+            // The value of a database-name key (`database: publisher_production`)
+            // is judged like the name part of a connection URL: by definitions,
+            // never by the environment word in it.
+            let owners = if t.kind == TokenKind::Name
+                && owners.iter().any(|o| matches!(o.via, OwnerVia::Label(_)))
+                && (crate::is_db_name_key(&t.key) || is_qualified_table(&t.text))
+            {
+                let mut defined = Vec::new();
+                self.defined_into(&t.text, &mut defined);
+                if defined.iter().any(|o| o.env == env) || defined.is_empty() {
+                    continue;
+                }
+                std::borrow::Cow::Owned(defined)
+            } else {
+                owners
+            };
             match owners {
                 std::borrow::Cow::Borrowed(os) => out.extend(os.iter().map(|o| Reference {
                     token: t,
@@ -742,6 +798,131 @@ mod tests {
             idx.labels_of("acme-prod-data.s3.amazonaws.com", TokenKind::Host),
             vec![(2, "prod".to_owned())]
         );
+    }
+
+    #[test]
+    fn like_suffixes_and_database_names_are_not_labels() {
+        let files: [(&str, usize, &InfraFacts); 0] = [];
+        let idx = MarkerIndex::build(&inv(), envs(), &files);
+        // An instance type or size that resembles prod is not prod.
+        assert!(idx
+            .labels_of("t3.medium-prod-like", TokenKind::Name)
+            .is_empty());
+        assert!(idx
+            .labels_of("staging_like_pool", TokenKind::Name)
+            .is_empty());
+        assert!(!idx.labels_of("acme-prod-likes", TokenKind::Name).is_empty());
+        // A database is labelled by its host, not by its Rails-style name.
+        let t = tok(
+            "docdb.acme.internal/publisher_production",
+            TokenKind::Database,
+            false,
+        );
+        assert!(idx.owners(&t).is_empty());
+        let t = tok(
+            "db.prod.acme.internal/publisher_production",
+            TokenKind::Database,
+            false,
+        );
+        assert_eq!(idx.owners(&t).len(), 1);
+    }
+
+    #[test]
+    fn a_database_name_counts_by_definition_only() {
+        let mut db = tok("publisher_production", TokenKind::Name, false);
+        db.key = "database".into();
+        let mut dbe = db.clone();
+        dbe.key = "PUBLISHER_DB".into();
+        let staging = InfraFacts {
+            tokens: vec![db.clone(), dbe],
+            ..Default::default()
+        };
+        let files = [("charts/staging/values.yaml", 1usize, &staging)];
+        let idx = MarkerIndex::build(&inv(), envs(), &files);
+        assert!(idx.references(1, &staging).is_empty());
+        // A table qualified by that database's name, under any key.
+        let table = InfraFacts {
+            tokens: vec![tok(
+                "publisher_production.public.editions",
+                TokenKind::Name,
+                false,
+            )],
+            ..Default::default()
+        };
+        assert!(idx.references(1, &table).is_empty());
+        // Under another key the word still labels it (`bucket: publisher_production`).
+        let mut b = db.clone();
+        b.key = "bucket".into();
+        let other = InfraFacts {
+            tokens: vec![b],
+            ..Default::default()
+        };
+        assert_eq!(idx.references(1, &other).len(), 1);
+        // Defined in prod's files: a reference whatever the key.
+        let mut def = db.clone();
+        def.def = true;
+        let prod = InfraFacts {
+            tokens: vec![def],
+            ..Default::default()
+        };
+        let files = [
+            ("charts/staging/values.yaml", 1usize, &staging),
+            ("envs/prod/main.tf", 2, &prod),
+        ];
+        let idx = MarkerIndex::build(&inv(), envs(), &files);
+        let refs = idx.references(1, &staging);
+        assert_eq!(refs.len(), 2);
+        assert!(refs
+            .iter()
+            .all(|r| r.to == 2 && matches!(*r.via, OwnerVia::Defined { .. })));
+    }
+
+    #[test]
+    fn every_conventional_alias_of_an_environment_labels_it() {
+        // `production` and `stg` declared without aliases: `prd`, `prod`,
+        // `staging` are still theirs.
+        let inv = Inventory::parse(
+            "[environments.production]\ntier = \"prod\"\n\n[environments.stg]\ntier = \"test\"\n",
+        )
+        .expect("inventory");
+        let declared = vec![
+            EnvRef {
+                name: "stg".into(),
+                tier: Tier::Test,
+                declared: true,
+            },
+            EnvRef {
+                name: "production".into(),
+                tier: Tier::Prod,
+                declared: true,
+            },
+        ];
+        let files: [(&str, usize, &InfraFacts); 0] = [];
+        let idx = MarkerIndex::build(&inv, declared, &files);
+        assert_eq!(
+            idx.labels_of("svc-prd-db", TokenKind::Name),
+            vec![(1, "prd".to_owned())]
+        );
+        assert_eq!(
+            idx.labels_of("db.prod.acme.internal", TokenKind::Host),
+            vec![(1, "prod".to_owned())]
+        );
+        assert_eq!(
+            idx.labels_of("acme-staging-data", TokenKind::Name),
+            vec![(0, "staging".to_owned())]
+        );
+        // `stage` inside a hyphenated host label is staging's; `test` is not test's.
+        let idx = MarkerIndex::build(&Inventory::default(), envs(), &files);
+        assert_eq!(
+            idx.labels_of("catalog-stage-api.example.com", TokenKind::Host),
+            vec![(1, "stage".to_owned())]
+        );
+        assert!(idx
+            .labels_of("catalog-stage-api", TokenKind::Name)
+            .is_empty());
+        assert!(idx
+            .labels_of("backstage.example.com", TokenKind::Host)
+            .is_empty());
     }
 
     #[test]

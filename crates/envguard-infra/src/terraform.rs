@@ -470,7 +470,8 @@ impl Reader<'_, '_> {
                     "aws_db_instance" | "aws_rds_cluster" | "aws_redshift_cluster"
                 ))
                 || ty.ends_with("_role_policy")
-                || ty.ends_with("_policy_attachment");
+                || ty.ends_with("_policy_attachment")
+                || names_parent(ty, key);
             if is_name_key(key) && !not_a_name {
                 if let Val::Str(s, o) = &v {
                     let region = self.at(*o, a.region);
@@ -792,6 +793,29 @@ impl Reader<'_, '_> {
             classify_leaf(sink, k, s, region, exact, None);
         });
     }
+}
+
+/// True when `key` of a resource of type `ty` names the resource it belongs
+/// to or acts on, not the resource itself: `bucket` of an `aws_s3_object` or a
+/// `google_storage_bucket_object` (the bucket written into), `cluster_name` of
+/// an `aws_eks_node_group`, `function_name` of an `aws_lambda_permission`. The
+/// key is the resource's own name only in a resource of its kind
+/// (`aws_s3_bucket.bucket`, `aws_rds_cluster.cluster_identifier`).
+fn names_parent(ty: &str, key: &str) -> bool {
+    let own = match key {
+        "bucket" => "_bucket",
+        "function_name" => "_function",
+        "table_name" => "_table",
+        "cluster_identifier" | "cluster_name" => "_cluster",
+        "repository_name" => "_repository",
+        "queue_name" => "_queue",
+        "topic_name" => "_topic",
+        "stream_name" => "_stream",
+        "role_name" => "_role",
+        "secret_name" => "_secret",
+        _ => return false,
+    };
+    !ty.ends_with(own)
 }
 
 fn is_rule_attr(key: &str) -> bool {

@@ -76,6 +76,57 @@ pub(crate) fn ignored_lower(n: &str) -> bool {
         || n.ends_with("_description")
 }
 
+/// Keys (in lower case) whose values pick an entry from a provider's catalog
+/// (a service plan, an instance type or class, a SKU, a size or tier) or label
+/// a release (an image tag, a version): an environment word inside such a value
+/// names the flavour, not an environment (`plan: redis-dev` is Cloud Foundry's
+/// small Redis plan in any space, `t3.medium-prod-like` an instance type).
+/// Written by hand: which keys hold catalog entries is envguard's judgement.
+pub(crate) fn catalog_lower(n: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "plan", "sku", "type", "class", "size", "tier", "flavor", "flavour", "edition", "tag",
+        "version",
+    ];
+    // The key's last word (`service_plan`, `instanceType`, `vm-size`, `sku_name`).
+    let last = n.rsplit(['_', '-']).next().unwrap_or(n);
+    let head = n.rsplit_once(['_', '-']).map(|(h, _)| h);
+    WORDS.contains(&last)
+        // `sku_name`, `plan_name`, `tier_name`: the name of a catalog entry.
+        || (last == "name"
+            && head.is_some_and(|h| {
+                WORDS.contains(&h.rsplit(['_', '-']).next().unwrap_or(h))
+            }))
+        // camelCase keys (`instanceType`, `servicePlan`, `nodeSize`) lower-cased.
+        || [
+            "instancetype",
+            "instanceclass",
+            "machinetype",
+            "nodetype",
+            "vmsize",
+            "nodesize",
+            "serviceplan",
+            "skuname",
+            "imagetag",
+        ]
+        .iter()
+        .any(|w| n.ends_with(w))
+}
+
+/// A version label (`1.4.0-prod`, `v2.3-staging`, `2024.05.01-rc1`): digits
+/// and dots first, whatever follows names a build, not an environment.
+fn is_version(v: &str) -> bool {
+    let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
+    let digits = v
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    let core = &v[..digits];
+    core.contains('.')
+        && core.split('.').filter(|p| !p.is_empty()).count() >= 2
+        && core.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && (digits == v.len() || matches!(v.as_bytes()[digits], b'-' | b'+' | b'_'))
+}
+
 /// Database URL schemes: their host/dbname is a database (002 §4.3).
 fn is_db_scheme(scheme: &str) -> bool {
     matches!(
@@ -179,7 +230,7 @@ fn one(v: &str, at: usize, f: &mut impl FnMut(TokenKind, &str, usize)) {
         f(TokenKind::Account, v, at);
         return;
     }
-    if !is_identifier(v) {
+    if !is_identifier(v) || is_version(v) {
         return;
     }
     // `someone@domain`: an e-mail address or a cloud principal
@@ -425,6 +476,40 @@ mod tests {
             all("s3://acme-prod-logs/app/"),
             vec![(TokenKind::Name, "acme-prod-logs".into())]
         );
+    }
+
+    #[test]
+    fn version_labels_and_catalog_keys_are_not_names() {
+        // A release label carries the build's channel, not an environment.
+        assert!(all("1.4.0-prod").is_empty());
+        assert!(all("v2.3-staging").is_empty());
+        assert_eq!(
+            all("billing-prod-1.4"),
+            vec![(TokenKind::Name, "billing-prod-1.4".into())]
+        );
+        for k in [
+            "plan",
+            "service_plan",
+            "instance_type",
+            "instancetype",
+            "sku_name",
+            "vm_size",
+            "node_type",
+            "image_tag",
+            "engine_version",
+        ] {
+            assert!(catalog_lower(k), "{k}");
+        }
+        for k in [
+            "bucket",
+            "db_host",
+            "queue_name",
+            "redis_url",
+            "planner_url",
+            "typesense_host",
+        ] {
+            assert!(!catalog_lower(k), "{k}");
+        }
     }
 
     #[test]

@@ -538,6 +538,31 @@ impl Inventory {
         Some((canon.to_owned(), tier))
     }
 
+    /// True when `word`, a conventional environment name (`prd`, `stage`,
+    /// `production`), names the scan's environment `env`: through
+    /// [`Inventory::resolve_name`], or, when `envguard.toml` does not declare
+    /// `word` itself, because `word` and `env` (or one of its declared aliases)
+    /// are conventional names of one environment (`prd` for a declared
+    /// `production`, `staging` for a declared `stg`).
+    pub fn is_alias_of(&self, word: &str, env: &str) -> bool {
+        if let Some((r, _)) = self.resolve_name(word) {
+            if r.eq_ignore_ascii_case(env) {
+                return true;
+            }
+        }
+        if self.environment(word).is_some() {
+            return false;
+        }
+        let Some((c, _)) = canonical(word) else {
+            return false;
+        };
+        let same = |n: &str| canonical(n).is_some_and(|(x, _)| x == c);
+        same(env)
+            || self
+                .environment(env)
+                .is_some_and(|e| same(&e.name) || e.aliases.iter().any(|a| same(a)))
+    }
+
     /// [`Inventory::resolve_name`] for a name read in a file's content (a
     /// Terraform `environment = "…"`, a namespace): a conventional name that
     /// is also an ordinary word (`live`, `local`, `test`, `stage`,

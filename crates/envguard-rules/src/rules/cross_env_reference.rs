@@ -1,7 +1,8 @@
 use super::infra_common::{env_files, explain, loc, names_own_folder};
 use crate::{finding_id, Context, Rule};
-use envguard_model::{Finding, FindingBuilder, RuleMeta, Severity};
-use std::collections::BTreeSet;
+use envguard_infra::{Token, TokenKind};
+use envguard_model::{Finding, FindingBuilder, RuleMeta, Severity, Tier};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Resource types whose cross-environment references are network paths
 /// (reported by `R04.network-path`).
@@ -43,6 +44,20 @@ crate::declare_rule! {
     /// opens prod to the lower tier and is an error. The related location shows
     /// where the marker is defined.
     ///
+    /// Any two environments count, not only prod and the rest: a dev file
+    /// naming staging's project or bucket is an error too (dev is the lower
+    /// tier).
+    ///
+    /// A pre-prod environment on prod's external endpoint is a warning: a
+    /// setting (the same key path) whose host is the same in prod and in a
+    /// test-tier environment (staging, preprod, uat) while a dev environment
+    /// sets another host there (`IDP_URL=https://login.idp.com` in staging and
+    /// prod, `https://sandbox.idp.com` in dev): staging signs in, pays or sends
+    /// through the live service. Only hosts (URLs, host names) count, not
+    /// timeouts or flags; a host every environment that sets the key uses is
+    /// shared by design; private DNS names (`.internal`, `.local`,
+    /// `.svc`) resolve per environment and are not judged.
+    ///
     /// A Terragrunt `dependency` whose `config_path` leads into another
     /// environment's folder (`../../../prod/us-east-1/vpc` from a dev stack)
     /// reads that environment's state and is a reference too.
@@ -55,6 +70,19 @@ crate::declare_rule! {
     /// `each`/`count`, `path_relative_to_include()`, environment variables,
     /// module bodies (a module call is judged by its inputs), kustomize patches
     /// beyond the values each overlay file holds.
+    ///
+    /// An environment word inside a catalog entry or a release label is no
+    /// reference: values of plan, SKU, type, class, size, tier, tag and version
+    /// keys (Cloud Foundry `plan: redis-dev`, `instance_type`, `sku_name`,
+    /// `image_tag`), version labels (`1.4.0-prod`), `prod-like`. A database's
+    /// name counts only where an environment's files define it, never by the
+    /// word in it: Rails names databases `<app>_<RAILS_ENV>`, and apps run
+    /// with `RAILS_ENV=production` in staging too (`publisher_production`
+    /// under `database`, `DB_NAME`, first in a qualified table name such as
+    /// `publisher_production.public.editions`, or after the host of a
+    /// connection URL, whose host still counts). An environment is named by each of its
+    /// conventional aliases (`prd` for a declared `production`, `stage` in a
+    /// host such as `catalog-stage-api.example.com`).
     ///
     /// Stays quiet on: a `dependency`'s `mock_outputs` (plan-time
     /// placeholders); conditionals that name every environment
@@ -176,6 +204,108 @@ impl Rule for CrossEnvReference {
                 }
                 out.push(b.build());
             }
+        }
+        prod_endpoint_in_preprod(ctx, out);
+    }
+}
+
+/// The host of `key` in each environment's files, for [`prod_endpoint_in_preprod`].
+type EndpointUse<'a> = (Tier, &'a str, &'a Token, &'a str);
+
+/// Hosts that a private resolver answers differently in each environment
+/// (cluster DNS, a VPC's private zone): the same name is not the same place.
+fn is_private_host(h: &str) -> bool {
+    let last = h.rsplit('.').next().unwrap_or(h);
+    [
+        "local",
+        "internal",
+        "localhost",
+        "svc",
+        "lan",
+        "corp",
+        "intranet",
+        "private",
+        "home",
+    ]
+    .iter()
+    .any(|t| last.eq_ignore_ascii_case(t))
+}
+
+/// A setting (the same key path) whose external host is the same in prod and
+/// a pre-prod environment (staging, preprod, uat: the test tier), while a dev
+/// environment sets another host under that key: the pre-prod environment
+/// talks to prod's endpoint (the live identity provider, the live payment
+/// gateway) where dev uses a sandbox. A warning, at the pre-prod value.
+/// Quiet when every environment that sets the key sets that host (shared by
+/// design), for hosts an environment owns (labelled or defined: the ordinary
+/// reference check judges them), shared markers, and private DNS names.
+fn prod_endpoint_in_preprod(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let m = ctx.markers;
+    let mut by_key: BTreeMap<&str, Vec<EndpointUse<'_>>> = BTreeMap::new();
+    for ef in env_files(ctx) {
+        for t in &ef.file.infra.tokens {
+            if t.kind != TokenKind::Host || t.key.is_empty() || is_private_host(&t.text) {
+                continue;
+            }
+            by_key.entry(t.key.as_str()).or_default().push((
+                ef.tier,
+                ef.name,
+                t,
+                ef.file.path.as_str(),
+            ));
+        }
+    }
+    for (key, uses) in by_key {
+        let hosts_of = |tier: Tier| -> BTreeSet<String> {
+            uses.iter()
+                .filter(|u| u.0 == tier)
+                .map(|u| u.2.text.to_ascii_lowercase())
+                .collect()
+        };
+        let (dev, prod) = (hosts_of(Tier::Dev), hosts_of(Tier::Prod));
+        if dev.is_empty() || prod.is_empty() {
+            continue;
+        }
+        let mut seen = BTreeSet::new();
+        for &(tier, env, t, path) in &uses {
+            let host = t.text.to_ascii_lowercase();
+            if tier != Tier::Test
+                || !prod.contains(&host)
+                || dev.contains(&host)
+                || !seen.insert((path, t.region, host.clone()))
+                || m.is_shared(&t.text)
+                || !m.owners(t).is_empty()
+            {
+                continue;
+            }
+            let dev_host = dev.iter().next().map(String::as_str).unwrap_or("?");
+            let msg = format!(
+                "{env} uses prod's endpoint `{}` in `{key}`, where dev uses `{dev_host}`",
+                t.text
+            );
+            let mut b = FindingBuilder::new(
+                CrossEnvReference::META.id,
+                Severity::Warning,
+                loc(path, t.region),
+            )
+            .message(msg)
+            .environment(env)
+            .id(finding_id(
+                CrossEnvReference::META.id,
+                path,
+                &format!("endpoint:{key}={host}"),
+                env,
+            ));
+            let mut related = 0;
+            for &(tier2, env2, t2, path2) in &uses {
+                if related < 2 && tier2 == Tier::Prod && t2.text.eq_ignore_ascii_case(&t.text) {
+                    b = b
+                        .environment(env2)
+                        .related(format!("same endpoint in {env2}"), loc(path2, t2.region));
+                    related += 1;
+                }
+            }
+            out.push(b.build());
         }
     }
 }

@@ -28,6 +28,9 @@ fn r01(files: &[(&str, &str)]) -> Vec<Finding> {
         root_display: ".".into(),
         inventory: &inventory,
         include_ignored: true,
+        // Lockfiles are out of scope by default; these tests judge the
+        // detector on their content too.
+        include_vendored: true,
         threads: 1,
         waivers: None,
         baseline: None,

@@ -12,7 +12,8 @@ Layouts (all in one tree):
       Terraform stacks: S3, RDS, DynamoDB, SQS, KMS aliases, security groups with
       ingress blocks, a VPC per env (10.<envindex>.0.0/16) with peering to a shared
       services VPC; locals.common_tags merged with merge(local.common_tags, {...});
-      an s3 backend per stack (per-env bucket, or one common bucket with env keys).
+      an s3 backend per stack (per-env bucket, or one bucket for the non-prod
+      environments with env keys and prod's own).
   live/root.hcl, live/<env>/env.hcl, live/<env>/us-east-1/<component>/terragrunt.hcl
       Terragrunt: include "root", dependency blocks with mock_outputs, inputs = {...}.
   k8s/base/<app>/ and k8s/overlays/<env>/<app>/
@@ -776,7 +777,12 @@ def tf_tfvars(b, repo, u, en, p):
 
 def tf_backend(b, repo, u, en, p):
     stack = u["svc"]
-    if u["backend"] == "common":
+    # "common": one bucket for the non-production environments, each under its
+    # own key; production keeps a bucket of its own (000 R-04: credentials that
+    # can write a bucket prod shares can rewrite prod's state), unless a planted
+    # defect puts it in the shared bucket.
+    shared = en != "prod" or (p is not None and p["kind"] == "same-state-bucket-key")
+    if u["backend"] == "common" and shared:
         bucket, key = COMMON_STATE_BUCKET, "%s/%s/terraform.tfstate" % (en, stack)
     else:
         bucket, key = "acme-%s-tfstate" % en, "%s/terraform.tfstate" % stack
@@ -791,7 +797,7 @@ def tf_backend(b, repo, u, en, p):
     b.add("terraform {", '  required_version = ">= 1.5.0"', "", "  required_providers {", "    aws = {",
           '      source = "hashicorp/aws"', '      version = "~> 5.40"', "    }", "  }", "",
           '  backend "s3" {')
-    if u["backend"] == "common":
+    if bucket == COMMON_STATE_BUCKET:
         b.look("common-state-bucket")
     b.add('    bucket = "%s"' % bucket)
     if p and p["kind"] == "same-state-bucket-key":

@@ -98,19 +98,15 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let fingerprinter = Fingerprinter::from_env_or_random();
     let progress = Progress::default();
     let options = CheckOptions {
-        root: root.clone(),
-        root_display: root.display().to_string(),
-        inventory: &inventory,
         include_ignored: args.include_ignored,
         include_vendored: args.include_vendored,
         threads: args.threads,
         waivers: waivers.as_ref(),
         baseline: baseline.as_ref(),
-        fingerprinter: &fingerprinter,
         ci_settings: ci_settings.as_ref(),
         progress: Some(&progress),
         skip_rules: &args.skip_rules,
-        isolation: false,
+        ..CheckOptions::new(root.clone(), &inventory, &fingerprinter)
     };
 
     let show_progress =

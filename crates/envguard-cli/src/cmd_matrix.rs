@@ -46,21 +46,29 @@ pub fn run(args: MatrixArgs) -> Result<u8> {
     } = args.config.load(root)?;
     let fingerprinter = Fingerprinter::from_env_or_random();
     let options = CheckOptions {
-        root: root.clone(),
-        root_display: root.display().to_string(),
-        inventory: &inventory,
-        include_ignored: false,
-        include_vendored: false,
         threads: args.threads,
         waivers: waivers.as_ref(),
-        baseline: None,
-        fingerprinter: &fingerprinter,
         ci_settings: ci_settings.as_ref(),
-        progress: None,
-        skip_rules: &[],
         isolation: true,
+        ..CheckOptions::new(root.clone(), &inventory, &fingerprinter)
     };
     let result = check(&options)?;
+    // Fail closed: a matrix drawn from a tree not wholly read says so, and the
+    // run exits 3 like an incomplete check.
+    let unread: Vec<String> = result
+        .not_checked()
+        .map(|d| format!("{}: {}", d.path, d.message))
+        .collect();
+    if !unread.is_empty() {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "envguard: {} path(s) in scope not checked; the matrix may miss what they hold:\n  {}",
+                unread.len(),
+                unread.join("\n  ")
+            );
+        }
+    }
 
     let format = match args.format {
         Format::Markdown => MatrixFormat::Markdown,
@@ -69,5 +77,9 @@ pub fn run(args: MatrixArgs) -> Result<u8> {
     };
     let text = render_matrix(&result, format);
     write_output(args.output.as_deref(), text.as_bytes())?;
-    Ok(0)
+    Ok(if unread.is_empty() {
+        0
+    } else {
+        crate::cmd_check::EXIT_INCOMPLETE
+    })
 }

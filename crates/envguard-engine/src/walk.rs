@@ -90,7 +90,28 @@ pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
         .finish(opts, started)
 }
 
-impl CheckOptions<'_> {
+impl<'a> CheckOptions<'a> {
+    /// A check of `root` with the defaults: every rule, ignore rules honoured,
+    /// vendored code left out, one thread per core, no waivers, baseline, CI
+    /// settings or progress, no isolation matrix.
+    pub fn new(root: PathBuf, inventory: &'a Inventory, fingerprinter: &'a Fingerprinter) -> Self {
+        CheckOptions {
+            root_display: root.display().to_string(),
+            root,
+            inventory,
+            include_ignored: false,
+            include_vendored: false,
+            threads: 0,
+            waivers: None,
+            baseline: None,
+            fingerprinter,
+            ci_settings: None,
+            progress: None,
+            skip_rules: &[],
+            isolation: false,
+        }
+    }
+
     /// What this check walks.
     pub fn scope(&self) -> Scope<'_> {
         Scope {

@@ -173,6 +173,12 @@ pub(crate) fn process_file(
     });
     let ignores = find_inline_ignores(bytes, &mut lines);
     secrets.sort_by_key(|s| s.region);
+    // A YAML value written once under an anchor (`password: &pw …`) and used
+    // through aliases (`*pw`, `<<: *defaults`) is one secret: the extractor
+    // gives a fact per key path, all at the place the value is written, and
+    // the first that is a secret stands for them (see envguard-extract's tree walk).
+    let mut seen = std::collections::HashSet::new();
+    secrets.retain(|s| seen.insert((s.region, s.fingerprint)));
     // A log or event sample is judged by R03.event-labels, not as a dataset.
     let event_log = crate::events::is_event_log(path, bytes)
         .then(|| crate::events::scan(path, bytes, env.as_ref(), inventory, &mut diagnostics));
@@ -417,6 +423,57 @@ mod tests {
             false,
         );
         out.facts.env.map(|e| e.name)
+    }
+
+    fn secrets_of(path: &str, text: &str) -> Vec<(Option<String>, Region)> {
+        let fp = envguard_detect::Fingerprinter::with_key(b"process-tests");
+        let inv = Inventory::default();
+        let out = process_file(
+            path,
+            text.as_bytes(),
+            None,
+            &inv,
+            Detector::builtin(),
+            &fp,
+            false,
+        );
+        out.facts
+            .secrets
+            .iter()
+            .map(|s| (s.key.clone(), s.region))
+            .collect()
+    }
+
+    /// A secret written once under an anchor and used through aliases is one
+    /// occurrence, where it is written; the same value written twice is two.
+    #[test]
+    fn an_aliased_secret_is_one_occurrence() {
+        let text = "\
+x-db: &db
+  DB_PASSWORD: \"Vq8#nR2xLm5tK9pZ\"
+  DB_HOST: db.internal
+services:
+  api:
+    environment: *db
+  worker:
+    environment: *db
+  cron:
+    environment:
+      <<: *db
+      LOG_LEVEL: info
+";
+        assert_eq!(
+            secrets_of("docker-compose.yml", text),
+            vec![(Some("DB_PASSWORD".into()), Region::new(2, 17, 2, 33))]
+        );
+        // The anchor's key says nothing; an alias's key says `password`.
+        let text = "value: &v \"Vq8#nR2xLm5tK9pZ\"\napp:\n  password: *v\n  db_password: *v\n";
+        assert_eq!(
+            secrets_of("config.yaml", text),
+            vec![(Some("password".into()), Region::new(1, 12, 1, 28))]
+        );
+        let copies = "x-db:\n  DB_PASSWORD: \"Vq8#nR2xLm5tK9pZ\"\nservices:\n  api:\n    environment:\n      DB_PASSWORD: \"Vq8#nR2xLm5tK9pZ\"\n";
+        assert_eq!(secrets_of("docker-compose.yml", copies).len(), 2);
     }
 
     #[test]

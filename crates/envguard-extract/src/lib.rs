@@ -90,6 +90,44 @@ pub fn extract(format: Format, text: &[u8]) -> Extraction {
     }
 }
 
+/// The default of [`Limits::structured_max_bytes`]: 20 MiB.
+pub const DEFAULT_STRUCTURED_MAX_BYTES: usize = 20 * 1024 * 1024;
+
+/// Bounds on what one file may cost.
+///
+/// A structured reading holds the file's tree and facts in memory: a few
+/// times the file's size for a typical configuration file, up to about 15
+/// times for dense one-line data (a fact every dozen bytes). Configuration
+/// files are far below the limit; the files above it are generated data,
+/// which the engine scans as text only (linear, no tree), and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Files larger than this get no structured reading: [`extract_within`]
+    /// gives `None` for them.
+    pub structured_max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            structured_max_bytes: DEFAULT_STRUCTURED_MAX_BYTES,
+        }
+    }
+}
+
+impl Limits {
+    /// Whether a file of `len` bytes gets a structured reading.
+    pub fn allows(&self, len: usize) -> bool {
+        len <= self.structured_max_bytes
+    }
+}
+
+/// [`extract`] for a file the limits allow; `None` for one over
+/// [`Limits::structured_max_bytes`], which gets the text scan only.
+pub fn extract_within(format: Format, text: &[u8], limits: &Limits) -> Option<Extraction> {
+    limits.allows(text.len()).then(|| extract(format, text))
+}
+
 /// At most this many issues are kept per file; the rest are counted in one last issue.
 const MAX_ISSUES: usize = 100;
 
@@ -279,6 +317,19 @@ mod tests {
         assert!(!is_hint_value("${{ inputs.env }}"));
         assert!(!is_hint_value("two words"));
         assert!(!is_hint_value(&"x".repeat(65)));
+    }
+
+    #[test]
+    fn structured_reading_within_limits() {
+        let limits = Limits {
+            structured_max_bytes: 16,
+        };
+        let small = extract_within(Format::Yaml, b"password: hunter2", &limits);
+        assert_eq!(small, None, "17 bytes is over 16");
+        let fits = extract_within(Format::Yaml, b"password: hunte", &limits).unwrap();
+        assert_eq!(fits.facts.len(), 1);
+        assert!(Limits::default().allows(DEFAULT_STRUCTURED_MAX_BYTES));
+        assert!(!Limits::default().allows(DEFAULT_STRUCTURED_MAX_BYTES + 1));
     }
 
     #[test]

@@ -159,6 +159,11 @@ impl Sink {
         });
     }
 
+    /// Room for `n` more facts.
+    pub(crate) fn reserve_facts(&mut self, n: usize) {
+        self.out.facts.reserve(n);
+    }
+
     /// How many hints were collected so far (see [`Sink::truncate_hints`]).
     pub(crate) fn hint_count(&self) -> usize {
         self.out.hints.len()

@@ -260,6 +260,15 @@ pub(crate) fn documents(text: &str) -> (Vec<Tree>, Vec<envguard_model::ParseIssu
     (keep, sink.finish().errors)
 }
 
+/// A scalar's text as a string of its own length: saphyr hands plain scalars
+/// over with room reserved for a longer one (over 100 bytes each, most of a
+/// dense file's memory if kept).
+fn owned(text: Cow<'_, str>) -> String {
+    let mut text = text.into_owned();
+    text.shrink_to_fit();
+    text
+}
+
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -305,7 +314,12 @@ fn parse<'a>(text: &'a str, sink: &mut Sink, keep: Option<&'a mut Vec<Tree>>) {
         end: end_of(text),
         text,
         cursor: (0, 0),
-        tree: Tree::default(),
+        // Room for a dense file's nodes (a node every 8 bytes or so) from
+        // the start: growing by doubling holds two arrays at once.
+        tree: Tree {
+            nodes: Vec::with_capacity(text.len() / 8),
+            roots: Vec::new(),
+        },
         stack: Vec::new(),
         anchors: HashMap::new(),
         lines: None,
@@ -382,9 +396,20 @@ impl<'a> Builder<'a> {
     fn flush(&mut self, sink: &mut Sink) {
         if let Some(keep) = self.keep.as_deref_mut() {
             if !self.tree.roots.is_empty() {
-                keep.push(std::mem::take(&mut self.tree));
+                let mut tree = std::mem::take(&mut self.tree);
+                tree.nodes.shrink_to_fit();
+                keep.push(tree);
             }
         } else {
+            // One fact per scalar (aliases aside): room for them at once, not
+            // by doubling (a doubling holds the old and new arrays together).
+            let scalars = self
+                .tree
+                .nodes
+                .iter()
+                .filter(|n| matches!(n, Node::Scalar(_)))
+                .count();
+            sink.reserve_facts(scalars);
             let hints = sink.hint_count();
             tree::walk(&self.tree, sink);
             if is_prometheus_rule_test(&self.tree) {
@@ -412,6 +437,14 @@ impl<'a> Builder<'a> {
                     && open.pending_key.is_none()
             }
             None => false,
+        }
+    }
+
+    /// Reads a mapping's key (see [`Builder::expecting_key`]): `None` for one
+    /// that cannot be a path segment.
+    fn set_key(&mut self, key: Option<(String, bool, Region)>) {
+        if let Some(open) = self.stack.last_mut() {
+            open.pending_key = Some(key);
         }
     }
 
@@ -449,18 +482,15 @@ impl<'a> Builder<'a> {
         if self.expecting_key() {
             let merge = style == ScalarStyle::Plain && value == "<<";
             // A key's node only matters when it is anchored (its alias may
-            // be a value elsewhere).
-            let node = if anchor != 0 {
-                Node::Scalar(Scalar {
+            // be a value elsewhere); other keys take no node (a third of a
+            // dense file's nodes).
+            if anchor != 0 {
+                let node = Node::Scalar(Scalar {
                     text: value.to_string(),
                     region: self.region(span, style, true),
                     exact: false,
-                })
-            } else {
-                Node::Null
-            };
-            let id = self.tree.push(node);
-            if anchor != 0 {
+                });
+                let id = self.tree.push(node);
                 self.anchors.insert(anchor, id);
             }
             let key_region = if self.keep.is_some() {
@@ -468,7 +498,7 @@ impl<'a> Builder<'a> {
             } else {
                 Region::default()
             };
-            self.attach(id, Some((value.into_owned(), merge, key_region)));
+            self.set_key(Some((owned(value), merge, key_region)));
             return;
         }
         let local_tag = tag.is_some_and(|t| !t.is_yaml_core_schema());
@@ -489,7 +519,7 @@ impl<'a> Builder<'a> {
                     _ => false,
                 };
             Node::Scalar(Scalar {
-                text: value.into_owned(),
+                text: owned(value),
                 region,
                 exact,
             })

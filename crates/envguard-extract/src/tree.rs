@@ -132,6 +132,14 @@ struct Frame {
 
 /// Walks every document root of `tree` into `sink`.
 pub(crate) fn walk(tree: &Tree, sink: &mut Sink) {
+    // One fact per scalar (aliases aside): room for them at once, not by
+    // doubling (a doubling holds the old and new arrays together).
+    let scalars = tree
+        .nodes
+        .iter()
+        .filter(|n| matches!(n, Node::Scalar(_)))
+        .count();
+    sink.reserve_facts(scalars);
     let mut w = Walker {
         tree,
         sink,

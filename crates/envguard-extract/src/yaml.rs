@@ -401,15 +401,6 @@ impl<'a> Builder<'a> {
                 keep.push(tree);
             }
         } else {
-            // One fact per scalar (aliases aside): room for them at once, not
-            // by doubling (a doubling holds the old and new arrays together).
-            let scalars = self
-                .tree
-                .nodes
-                .iter()
-                .filter(|n| matches!(n, Node::Scalar(_)))
-                .count();
-            sink.reserve_facts(scalars);
             let hints = sink.hint_count();
             tree::walk(&self.tree, sink);
             if is_prometheus_rule_test(&self.tree) {

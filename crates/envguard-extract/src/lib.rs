@@ -130,6 +130,28 @@ pub fn extract_within(format: Format, text: &[u8], limits: &Limits) -> Option<Ex
     limits.allows(text.len()).then(|| extract(format, text))
 }
 
+/// The segment of a fact's key path that scopes it to one environment in a
+/// file shared by several: a Helm `values.yaml` with `staging:` and
+/// `production:` maps at the top (`production.db.password`) or one level down
+/// (`global.production.db.password`, `envs.production.…`). `names_env` says
+/// whether a segment names an environment (the engine resolves it through the
+/// inventory, strong names only: a `test:` map is as often test settings).
+///
+/// The first of the first two segments that names one wins; a key with one
+/// segment (the value itself) has no scope. The engine attributes the facts
+/// of such a map to that environment rather than the file's.
+pub fn env_scope<'k>(key: &'k str, names_env: impl Fn(&str) -> bool) -> Option<&'k str> {
+    let mut segments = key.split('.');
+    let first = segments.next()?;
+    let second = segments.next()?;
+    if names_env(first) {
+        return Some(first);
+    }
+    // `second` must itself hold something: `global.production` is a value.
+    segments.next()?;
+    names_env(second).then_some(second)
+}
+
 /// At most this many issues are kept per file; the rest are counted in one last issue.
 const MAX_ISSUES: usize = 100;
 

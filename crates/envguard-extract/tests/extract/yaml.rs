@@ -371,3 +371,69 @@ fn broken_quotes_and_plain_continuations_are_still_errors() {
     assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
     assert_eq!(kv(&out), vec![("a.b", "x", r(2, 6, 2, 7))]);
 }
+
+/// A Helm values.yaml holding one map per environment: the facts under
+/// `production:` and `staging:` are scoped to them, the shared ones are not.
+#[test]
+fn per_environment_maps_of_a_shared_values_file() {
+    let text = "\
+replicaCount: 2
+image:
+  repository: registry.example.com/payments
+  tag: 1.4.2
+environments:
+  production:
+    database:
+      host: db.prod.internal
+      password: Vq8nR2xLm5tK9pZ
+  staging:
+    database:
+      host: db.staging.internal
+      password: Hs3kW9qPz2LmX7v
+production:
+  ingress:
+    host: pay.example.com
+testing:
+  enabled: true
+";
+    let out = run(Yaml, text);
+    assert_eq!(out.errors, vec![]);
+    let names_env = |s: &str| matches!(s, "production" | "staging");
+    let scoped: Vec<(&str, Option<&str>)> = out
+        .facts
+        .iter()
+        .map(|f| {
+            (
+                f.key.as_str(),
+                envguard_extract::env_scope(&f.key, names_env),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scoped,
+        vec![
+            ("replicaCount", None),
+            ("image.repository", None),
+            ("image.tag", None),
+            ("environments.production.database.host", Some("production")),
+            (
+                "environments.production.database.password",
+                Some("production")
+            ),
+            ("environments.staging.database.host", Some("staging")),
+            ("environments.staging.database.password", Some("staging")),
+            ("production.ingress.host", Some("production")),
+            ("testing.enabled", None),
+        ]
+    );
+    // A key that only ends in an environment's name is a value, not a map of one.
+    assert_eq!(
+        envguard_extract::env_scope("global.production", names_env),
+        None
+    );
+    assert_eq!(envguard_extract::env_scope("production", names_env), None);
+    assert_eq!(
+        envguard_extract::env_scope("a.b.production.c", names_env),
+        None
+    );
+}

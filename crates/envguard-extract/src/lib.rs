@@ -140,7 +140,7 @@ pub fn extract_within(format: Format, text: &[u8], limits: &Limits) -> Option<Ex
 /// The first of the first two segments that names one wins; a key with one
 /// segment (the value itself) has no scope. The engine attributes the facts
 /// of such a map to that environment rather than the file's.
-pub fn env_scope<'k>(key: &'k str, names_env: impl Fn(&str) -> bool) -> Option<&'k str> {
+pub fn env_scope(key: &str, names_env: impl Fn(&str) -> bool) -> Option<&str> {
     let mut segments = key.split('.');
     let first = segments.next()?;
     let second = segments.next()?;

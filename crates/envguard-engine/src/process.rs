@@ -79,7 +79,13 @@ pub(crate) fn process_file(
     // gives the rules nothing).
     let mut infra_source: Vec<envguard_model::Fact> = Vec::new();
     let mut hcl = None;
-    let format = envguard_extract::detect_format(path);
+    // A file too large for a structured reading (generated data) gets the
+    // text scan only: bounded memory, time linear in its size.
+    let limits = envguard_extract::Limits {
+        structured_max_bytes: usize::try_from(inventory.scan.structured_max_bytes)
+            .unwrap_or(usize::MAX),
+    };
+    let format = structured_format(path, bytes.len(), &limits, &mut diagnostics);
     if let Some(format) = format {
         parsed = true;
         let extraction = if format == Format::Hcl {
@@ -144,7 +150,7 @@ pub(crate) fn process_file(
     // turn into facts (commented-out keys, interpolated strings) can hold secrets.
     {
         let mut matches: Vec<SecretMatch> = Vec::new();
-        detector.scan_text(bytes, &mut matches);
+        scan_text_bounded(detector, bytes, &mut matches);
         if !matches.is_empty() {
             let idx = lines.get_or_insert_with(|| LineIndex::new(bytes));
             for m in matches {
@@ -176,11 +182,13 @@ pub(crate) fn process_file(
         }
     }
 
-    let pipeline = envguard_pipeline::CiSystem::of_path(path).and_then(|system| {
-        let resolve = |name: &str| inventory.resolve_name(name);
-        // Parse problems of the file were reported by the YAML extractor already.
-        envguard_pipeline::parse(path, system, bytes, &resolve).pipeline
-    });
+    let pipeline = envguard_pipeline::CiSystem::of_path(path)
+        .filter(|_| limits.allows(bytes.len()))
+        .and_then(|system| {
+            let resolve = |name: &str| inventory.resolve_name(name);
+            // Parse problems of the file were reported by the YAML extractor already.
+            envguard_pipeline::parse(path, system, bytes, &resolve).pipeline
+        });
     // A CI file names many environments (`environment: production`, `stage: test`):
     // its jobs are judged one by one by the pipeline rules, the file belongs to none.
     let env = env.or_else(|| {
@@ -204,6 +212,12 @@ pub(crate) fn process_file(
     });
     let ignores = find_inline_ignores(bytes, &mut lines);
     secrets.sort_by_key(|s| s.region);
+    // A YAML value written once under an anchor (`password: &pw …`) and used
+    // through aliases (`*pw`, `<<: *defaults`) is one secret: the extractor
+    // gives a fact per key path, all at the place the value is written, and
+    // the first that is a secret stands for them (see envguard-extract's tree walk).
+    let mut seen = std::collections::HashSet::new();
+    secrets.retain(|s| seen.insert((s.region, s.fingerprint)));
     // A log or event sample is judged by R03.event-labels, not as a dataset.
     let event_log = crate::events::is_event_log(path, bytes)
         .then(|| crate::events::scan(path, bytes, env.as_ref(), inventory, &mut diagnostics));
@@ -230,6 +244,92 @@ pub(crate) fn process_file(
         bytes: bytes.len() as u64,
         hcl,
     }
+}
+
+/// The format a file is read in, when it has one and its size allows a
+/// structured reading; a note when its size does not.
+fn structured_format(
+    path: &str,
+    len: usize,
+    limits: &envguard_extract::Limits,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Format> {
+    let format = envguard_extract::detect_format(path)?;
+    if limits.allows(len) {
+        return Some(format);
+    }
+    diagnostics.push(Diagnostic {
+        kind: DiagnosticKind::TextOnly,
+        path: path.to_owned(),
+        region: None,
+        message: format!(
+            "{len} bytes is over the {}-byte limit for reading a {} file's structure (`[scan] structured_max_bytes`); scanned as text only",
+            limits.structured_max_bytes,
+            format.as_str()
+        ),
+    });
+    None
+}
+
+/// Bytes the text scan reads at once on a file with a very long line.
+const SCAN_WINDOW: usize = 256 * 1024;
+/// Context read on each side of a window: the key before a value, a long token.
+const SCAN_OVERLAP: usize = 16 * 1024;
+
+/// [`Detector::scan_text`] in time linear in the text, whatever its lines.
+///
+/// The detector looks at the line around each candidate (its start for the
+/// key, its end for what follows a value): on one 10 MB line (minified JSON,
+/// one-line YAML, generated data) every candidate costs the whole line, and
+/// the scan is quadratic. A text with a line longer than [`SCAN_WINDOW`] is
+/// scanned in windows of that size, each read with [`SCAN_OVERLAP`] bytes of
+/// context on both sides; a window keeps the matches that start in it. Other
+/// texts are scanned whole, as before.
+fn scan_text_bounded(detector: &Detector, bytes: &[u8], out: &mut Vec<SecretMatch>) {
+    if has_line_longer_than(bytes, SCAN_WINDOW) {
+        scan_windows(detector, bytes, SCAN_WINDOW, SCAN_OVERLAP, out);
+    } else {
+        detector.scan_text(bytes, out);
+    }
+}
+
+fn scan_windows(
+    detector: &Detector,
+    bytes: &[u8],
+    window: usize,
+    overlap: usize,
+    out: &mut Vec<SecretMatch>,
+) {
+    let mut found = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = (start + window).min(bytes.len());
+        let lo = start.saturating_sub(overlap);
+        let hi = (end + overlap).min(bytes.len());
+        detector.scan_text(&bytes[lo..hi], &mut found);
+        for mut m in found.drain(..) {
+            let at = m.span.start + lo;
+            if (start..end).contains(&at) {
+                m.span = at..m.span.end + lo;
+                out.push(m);
+            }
+        }
+        start = end;
+    }
+}
+
+fn has_line_longer_than(bytes: &[u8], max: usize) -> bool {
+    if bytes.len() <= max {
+        return false;
+    }
+    let mut line_start = 0;
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        if nl - line_start > max {
+            return true;
+        }
+        line_start = nl + 1;
+    }
+    bytes.len() - line_start > max
 }
 
 fn occurrence_from_fact(fact: &Fact, m: &SecretMatch, fp: &Fingerprinter) -> SecretOccurrence {
@@ -449,6 +549,138 @@ mod tests {
             false,
         );
         out.facts.env.map(|e| e.name)
+    }
+
+    #[test]
+    fn a_file_over_the_structured_limit_is_read_as_text_only() {
+        let limits = envguard_extract::Limits {
+            structured_max_bytes: 1000,
+        };
+        let mut notes = Vec::new();
+        assert_eq!(
+            structured_format("data/dump.yaml", 1000, &limits, &mut notes),
+            Some(Format::Yaml)
+        );
+        assert_eq!(
+            structured_format("README.md", 5000, &limits, &mut notes),
+            None
+        );
+        assert_eq!(notes, vec![]);
+        assert_eq!(
+            structured_format("data/dump.yaml", 1001, &limits, &mut notes),
+            None
+        );
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].kind, DiagnosticKind::TextOnly);
+        assert_eq!(
+            notes[0].message,
+            "1001 bytes is over the 1000-byte limit for reading a yaml file's structure (`[scan] structured_max_bytes`); scanned as text only"
+        );
+    }
+
+    /// A one-line file (minified JSON) is scanned in windows: the same matches
+    /// as a scan of the whole text, those across window edges included.
+    #[test]
+    fn a_long_line_is_scanned_in_windows_with_the_same_matches() {
+        let mut text = String::from("{\"items\":[");
+        let mut i = 0u64;
+        while text.len() < 48 * 1024 {
+            // A distinct GitHub token per item, and a generic password.
+            let token: String = format!("{:036x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                .chars()
+                .take(36)
+                .collect();
+            text.push_str(&format!(
+                "{{\"name\":\"svc-{i}\",\"token\":\"ghp_{token}\",\"db_password\":\"Qz{i}x-Lm8vR2tK9p\"}},"
+            ));
+            i += 1;
+        }
+        text.push_str("{}]}");
+        let bytes = text.as_bytes();
+        let detector = Detector::builtin();
+        let mut whole = Vec::new();
+        detector.scan_text(bytes, &mut whole);
+        // Small windows keep the whole-text scan (quadratic) quick; the first
+        // window's edge falls inside a secret.
+        let cut = whole
+            .iter()
+            .find(|m| m.span.start > 15 * 1024)
+            .map(|m| m.span.start + 5)
+            .unwrap();
+        let (window, overlap) = (cut, 4 * 1024);
+        assert!(has_line_longer_than(bytes, window));
+        let mut windowed = Vec::new();
+        scan_windows(detector, bytes, window, overlap, &mut windowed);
+        let spans = |v: &[SecretMatch]| {
+            v.iter()
+                .map(|m| (m.rule_id, m.span.clone(), m.key.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(whole.len() > 400, "{}", whole.len());
+        // Matches start on both sides of every window edge.
+        for edge in [window, 2 * window] {
+            assert!(whole
+                .iter()
+                .any(|m| m.span.start < edge && m.span.start > edge - 200));
+            assert!(whole
+                .iter()
+                .any(|m| m.span.start >= edge && m.span.start < edge + 200));
+        }
+        assert_eq!(spans(&windowed), spans(&whole));
+        // Short lines: no windows.
+        assert!(!has_line_longer_than(b"a=1\nb=2\n", 4));
+        assert!(has_line_longer_than(b"a=1\nb=22222\n", 4));
+    }
+
+    fn secrets_of(path: &str, text: &str) -> Vec<(Option<String>, Region)> {
+        let fp = envguard_detect::Fingerprinter::with_key(b"process-tests");
+        let inv = Inventory::default();
+        let out = process_file(
+            path,
+            text.as_bytes(),
+            None,
+            &inv,
+            Detector::builtin(),
+            &fp,
+            false,
+        );
+        out.facts
+            .secrets
+            .iter()
+            .map(|s| (s.key.clone(), s.region))
+            .collect()
+    }
+
+    /// A secret written once under an anchor and used through aliases is one
+    /// occurrence, where it is written; the same value written twice is two.
+    #[test]
+    fn an_aliased_secret_is_one_occurrence() {
+        let text = "\
+x-db: &db
+  DB_PASSWORD: \"Vq8#nR2xLm5tK9pZ\"
+  DB_HOST: db.internal
+services:
+  api:
+    environment: *db
+  worker:
+    environment: *db
+  cron:
+    environment:
+      <<: *db
+      LOG_LEVEL: info
+";
+        assert_eq!(
+            secrets_of("docker-compose.yml", text),
+            vec![(Some("DB_PASSWORD".into()), Region::new(2, 17, 2, 33))]
+        );
+        // The anchor's key says nothing; an alias's key says `password`.
+        let text = "value: &v \"Vq8#nR2xLm5tK9pZ\"\napp:\n  password: *v\n  db_password: *v\n";
+        assert_eq!(
+            secrets_of("config.yaml", text),
+            vec![(Some("password".into()), Region::new(1, 12, 1, 28))]
+        );
+        let copies = "x-db:\n  DB_PASSWORD: \"Vq8#nR2xLm5tK9pZ\"\nservices:\n  api:\n    environment:\n      DB_PASSWORD: \"Vq8#nR2xLm5tK9pZ\"\n";
+        assert_eq!(secrets_of("docker-compose.yml", copies).len(), 2);
     }
 
     #[test]

@@ -36,8 +36,10 @@ pub(crate) fn extract(text: &str) -> Extraction {
     let mut lines = LineMap::new(text);
     match jsonc_parser::parse_to_ast(text, &collect, &options) {
         Ok(parsed) => {
-            if let Some(value) = parsed.value {
-                let tree = build(text, &value, &mut lines);
+            let tree = parsed.value.map(|value| build(text, &value, &mut lines));
+            // The syntax tree is gone before the facts are made: a large
+            // file holds two of the three at a time, not all three.
+            if let Some(tree) = tree {
                 tree::walk(&tree, &mut sink);
             }
         }

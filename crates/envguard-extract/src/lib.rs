@@ -90,6 +90,68 @@ pub fn extract(format: Format, text: &[u8]) -> Extraction {
     }
 }
 
+/// The default of [`Limits::structured_max_bytes`]: 10 MiB, the engine's
+/// default `[scan] max_file_size` too.
+pub const DEFAULT_STRUCTURED_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Bounds on what one file may cost.
+///
+/// A structured reading holds the file's tree and facts in memory: a few
+/// times the file's size for a typical configuration file, up to about 20
+/// times for dense one-line data (a fact every dozen bytes: a 10 MB one-line
+/// YAML takes 235 MB for the whole run). Configuration files are far below
+/// the limit; the files above it are generated data, which the engine scans
+/// as text only (linear, no tree), and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Files larger than this get no structured reading: [`extract_within`]
+    /// gives `None` for them.
+    pub structured_max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            structured_max_bytes: DEFAULT_STRUCTURED_MAX_BYTES,
+        }
+    }
+}
+
+impl Limits {
+    /// Whether a file of `len` bytes gets a structured reading.
+    pub fn allows(&self, len: usize) -> bool {
+        len <= self.structured_max_bytes
+    }
+}
+
+/// [`extract`] for a file the limits allow; `None` for one over
+/// [`Limits::structured_max_bytes`], which gets the text scan only.
+pub fn extract_within(format: Format, text: &[u8], limits: &Limits) -> Option<Extraction> {
+    limits.allows(text.len()).then(|| extract(format, text))
+}
+
+/// The segment of a fact's key path that scopes it to one environment in a
+/// file shared by several: a Helm `values.yaml` with `staging:` and
+/// `production:` maps at the top (`production.db.password`) or one level down
+/// (`global.production.db.password`, `envs.production.…`). `names_env` says
+/// whether a segment names an environment (the engine resolves it through the
+/// inventory, strong names only: a `test:` map is as often test settings).
+///
+/// The first of the first two segments that names one wins; a key with one
+/// segment (the value itself) has no scope. The engine attributes the facts
+/// of such a map to that environment rather than the file's.
+pub fn env_scope(key: &str, names_env: impl Fn(&str) -> bool) -> Option<&str> {
+    let mut segments = key.split('.');
+    let first = segments.next()?;
+    let second = segments.next()?;
+    if names_env(first) {
+        return Some(first);
+    }
+    // `second` must itself hold something: `global.production` is a value.
+    segments.next()?;
+    names_env(second).then_some(second)
+}
+
 /// At most this many issues are kept per file; the rest are counted in one last issue.
 const MAX_ISSUES: usize = 100;
 
@@ -119,6 +181,11 @@ impl Sink {
             region,
             origin: ValueOrigin::Plain,
         });
+    }
+
+    /// Room for `n` more facts.
+    pub(crate) fn reserve_facts(&mut self, n: usize) {
+        self.out.facts.reserve(n);
     }
 
     /// How many hints were collected so far (see [`Sink::truncate_hints`]).
@@ -279,6 +346,19 @@ mod tests {
         assert!(!is_hint_value("${{ inputs.env }}"));
         assert!(!is_hint_value("two words"));
         assert!(!is_hint_value(&"x".repeat(65)));
+    }
+
+    #[test]
+    fn structured_reading_within_limits() {
+        let limits = Limits {
+            structured_max_bytes: 16,
+        };
+        let small = extract_within(Format::Yaml, b"password: hunter2", &limits);
+        assert_eq!(small, None, "17 bytes is over 16");
+        let fits = extract_within(Format::Yaml, b"password: hunte", &limits).unwrap();
+        assert_eq!(fits.facts.len(), 1);
+        assert!(Limits::default().allows(DEFAULT_STRUCTURED_MAX_BYTES));
+        assert!(!Limits::default().allows(DEFAULT_STRUCTURED_MAX_BYTES + 1));
     }
 
     #[test]

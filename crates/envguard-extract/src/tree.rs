@@ -12,7 +12,11 @@
 //!   `environment`/`env`/`stage` keys with a short scalar, or with a `name`.
 //!
 //! YAML aliases are followed, with a budget on the nodes visited through them
-//! (the "billion laughs" guard).
+//! (the "billion laughs" guard). A fact reached through an alias has its own
+//! key path (`services.api.environment.DB_PASSWORD` through `*db`, merged maps)
+//! and the region of the anchored value, where the value is written, not of
+//! the alias: a value written once is one place in the file, and the engine
+//! keeps one secret occurrence per place and value however many keys reach it.
 
 use crate::{is_env_segment, is_hint_value, join, Sink};
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -128,6 +132,14 @@ struct Frame {
 
 /// Walks every document root of `tree` into `sink`.
 pub(crate) fn walk(tree: &Tree, sink: &mut Sink) {
+    // One fact per scalar (aliases aside): room for them at once, not by
+    // doubling (a doubling holds the old and new arrays together).
+    let scalars = tree
+        .nodes
+        .iter()
+        .filter(|n| matches!(n, Node::Scalar(_)))
+        .count();
+    sink.reserve_facts(scalars);
     let mut w = Walker {
         tree,
         sink,

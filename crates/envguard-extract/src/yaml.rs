@@ -21,24 +21,25 @@ pub(crate) fn extract(text: &str) -> Extraction {
     let mut sink = Sink::default();
     parse(text, &mut sink, None);
     let first = sink.finish();
-    // `"value"# note`: YAML 1.2 wants whitespace before a comment, and
-    // saphyr stops there; PyYAML, Go's yaml and the tools that read these
-    // files accept it. The comment is blanked (same length, same lines, so
-    // every position stays right) and the text read again, a few times at
-    // most. The first reading stands if the second is no better.
+    // Two things YAML 1.2 forbids, saphyr refuses, and PyYAML, Go's yaml (so
+    // kubectl, Helm, promtool) and the tools that read these files accept:
+    // - `"value"# note`: a comment with no whitespace before it. The comment
+    //   is blanked (same length, same lines, positions unchanged);
+    // - a quoted scalar, or a plain scalar inside a flow collection, whose
+    //   continuation lines are indented no deeper than its key (Prometheus
+    //   rule tests: `values: '1 1 1` / `  0 0'`). Spaces are put in front of
+    //   those lines, which changes no value (leading spaces of a continuation
+    //   line are folded away) and is undone on the positions afterwards.
+    // The text is read again, a few times at most; a reading stands only
+    // when it is better than the one before.
     let mut text = Cow::Borrowed(text);
+    let mut shifts = Shifts::default();
     let mut best = first;
-    for _ in 0..16 {
-        let Some(issue) = best
-            .errors
-            .iter()
-            .find(|e| e.message.contains("comments must be separated"))
-        else {
+    for _ in 0..MAX_REREADS {
+        let Some(fixed) = best.errors.iter().find_map(|e| lenient_fix(&text, e)) else {
             break;
         };
-        let Some(fixed) = blank_comment(&text, issue.region) else {
-            break;
-        };
+        let (fixed, added) = fixed;
         let mut sink = Sink::default();
         parse(&fixed, &mut sink, None);
         let next = sink.finish();
@@ -49,8 +50,180 @@ pub(crate) fn extract(text: &str) -> Extraction {
         }
         best = next;
         text = Cow::Owned(fixed);
+        shifts.add(&added);
     }
+    shifts.undo(&mut best);
     best
+}
+
+/// Re-readings of one file after a lenient fix, at most.
+const MAX_REREADS: usize = 16;
+
+/// A fix for an error that YAML 1.2 has and common readers do not: the text to
+/// read again and the columns added at the start of lines (1-based line, count).
+fn lenient_fix(
+    text: &str,
+    issue: &envguard_model::ParseIssue,
+) -> Option<(String, Vec<(u32, u32)>)> {
+    let m = issue.message.as_str();
+    if m.contains("comments must be separated") {
+        blank_comment(text, issue.region).map(|t| (t, Vec::new()))
+    } else if m.contains("invalid indentation in quoted scalar") {
+        indent_quoted(text, issue.region)
+    } else if m.contains("invalid indentation in flow construct") {
+        indent_flow_line(text, issue.region)
+    } else {
+        None
+    }
+}
+
+/// Columns added at the start of lines by lenient fixes, per line.
+#[derive(Default)]
+struct Shifts(std::collections::BTreeMap<u32, u32>);
+
+impl Shifts {
+    fn add(&mut self, added: &[(u32, u32)]) {
+        for (line, n) in added {
+            *self.0.entry(*line).or_default() += n;
+        }
+    }
+
+    /// A 1-based column of the fixed text as a column of the original one.
+    fn column(&self, line: u32, col: u32) -> u32 {
+        match self.0.get(&line) {
+            Some(n) => col.saturating_sub(*n).max(1),
+            None => col,
+        }
+    }
+
+    fn region(&self, r: Region) -> Region {
+        Region::new(
+            r.start_line,
+            self.column(r.start_line, r.start_column),
+            r.end_line,
+            self.column(r.end_line, r.end_column),
+        )
+    }
+
+    fn undo(&self, out: &mut Extraction) {
+        if self.0.is_empty() {
+            return;
+        }
+        for f in &mut out.facts {
+            f.region = self.region(f.region);
+        }
+        for h in &mut out.hints {
+            h.region = self.region(h.region);
+        }
+        for e in &mut out.errors {
+            e.region = self.region(e.region);
+        }
+    }
+}
+
+/// Byte offset of the start of a 1-based line.
+fn line_start(text: &str, line: u32) -> Option<usize> {
+    let line = usize::try_from(line).ok()?.checked_sub(1)?;
+    if line == 0 {
+        return Some(0);
+    }
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .nth(line - 1)
+        .map(|i| i + 1)
+}
+
+/// Leading blanks (spaces, tabs) of a line.
+fn indent_of(line: &[u8]) -> usize {
+    line.iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count()
+}
+
+/// `text` with `n` spaces inserted at each of the given byte offsets (line starts, increasing).
+fn insert_spaces(text: &str, at: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len() + at.iter().map(|a| a.1).sum::<usize>());
+    let mut from = 0;
+    for (offset, n) in at {
+        out.push_str(&text[from..*offset]);
+        out.extend(std::iter::repeat_n(' ', *n));
+        from = *offset;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+/// The quoted scalar that opens at `at`, its continuation lines indented to
+/// the opening quote's column (those that are less).
+fn indent_quoted(text: &str, at: Region) -> Option<(String, Vec<(u32, u32)>)> {
+    let start = line_start(text, at.start_line)?;
+    let col = usize::try_from(at.start_column).ok()?.checked_sub(1)?;
+    let (qi, quote) = text[start..].char_indices().nth(col)?;
+    if quote != '\'' && quote != '"' {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut i = start + qi + 1;
+    let mut line = at.start_line;
+    let mut inserts = Vec::new();
+    let mut added = Vec::new();
+    loop {
+        match *bytes.get(i)? {
+            b'\\' if quote == '"' => i += 2,
+            b'\'' if quote == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote as u8 => break,
+            b'\n' => {
+                i += 1;
+                line += 1;
+                let rest = &bytes[i..];
+                let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                let indent = indent_of(&rest[..end]);
+                // Blank lines are line breaks, whatever their indentation.
+                if indent < end && indent < col {
+                    let n = col - indent;
+                    inserts.push((i, n));
+                    added.push((line, to_u32(n)));
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if inserts.is_empty() {
+        return None;
+    }
+    Some((insert_spaces(text, &inserts), added))
+}
+
+/// A line inside a flow collection (`[`…`]`, `{`…`}`) indented no deeper
+/// than the collection's key: indented one column past the line before it.
+fn indent_flow_line(text: &str, at: Region) -> Option<(String, Vec<(u32, u32)>)> {
+    let start = line_start(text, at.start_line)?;
+    let bytes = text.as_bytes();
+    let end = start + memchr::memchr(b'\n', &bytes[start..]).unwrap_or(bytes.len() - start);
+    let indent = indent_of(&bytes[start..end]);
+    // The previous non-blank line's indentation.
+    let mut prev = bytes[..start.saturating_sub(1)]
+        .split(|b| *b == b'\n')
+        .rev()
+        .map(indent_of_nonblank)
+        .find_map(|i| i)?;
+    prev += 1;
+    if indent >= prev {
+        return None;
+    }
+    let n = prev - indent;
+    Some((
+        insert_spaces(text, &[(start, n)]),
+        vec![(at.start_line, to_u32(n))],
+    ))
+}
+
+/// A line's indentation, or `None` when it is blank or a comment.
+fn indent_of_nonblank(line: &[u8]) -> Option<usize> {
+    let i = indent_of(line);
+    match line.get(i) {
+        None | Some(b'\r' | b'#') => None,
+        Some(_) => Some(i),
+    }
 }
 
 /// `text` with the comment that starts at `at` (a `#` glued to the token
@@ -85,6 +258,15 @@ pub(crate) fn documents(text: &str) -> (Vec<Tree>, Vec<envguard_model::ParseIssu
     let mut keep = Vec::new();
     parse(text, &mut sink, Some(&mut keep));
     (keep, sink.finish().errors)
+}
+
+/// A scalar's text as a string of its own length: saphyr hands plain scalars
+/// over with room reserved for a longer one (over 100 bytes each, most of a
+/// dense file's memory if kept).
+fn owned(text: Cow<'_, str>) -> String {
+    let mut text = text.into_owned();
+    text.shrink_to_fit();
+    text
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -132,7 +314,12 @@ fn parse<'a>(text: &'a str, sink: &mut Sink, keep: Option<&'a mut Vec<Tree>>) {
         end: end_of(text),
         text,
         cursor: (0, 0),
-        tree: Tree::default(),
+        // Room for a dense file's nodes (a node every 8 bytes or so) from
+        // the start: growing by doubling holds two arrays at once.
+        tree: Tree {
+            nodes: Vec::with_capacity(text.len() / 8),
+            roots: Vec::new(),
+        },
         stack: Vec::new(),
         anchors: HashMap::new(),
         lines: None,
@@ -209,7 +396,9 @@ impl<'a> Builder<'a> {
     fn flush(&mut self, sink: &mut Sink) {
         if let Some(keep) = self.keep.as_deref_mut() {
             if !self.tree.roots.is_empty() {
-                keep.push(std::mem::take(&mut self.tree));
+                let mut tree = std::mem::take(&mut self.tree);
+                tree.nodes.shrink_to_fit();
+                keep.push(tree);
             }
         } else {
             let hints = sink.hint_count();
@@ -239,6 +428,14 @@ impl<'a> Builder<'a> {
                     && open.pending_key.is_none()
             }
             None => false,
+        }
+    }
+
+    /// Reads a mapping's key (see [`Builder::expecting_key`]): `None` for one
+    /// that cannot be a path segment.
+    fn set_key(&mut self, key: Option<(String, bool, Region)>) {
+        if let Some(open) = self.stack.last_mut() {
+            open.pending_key = Some(key);
         }
     }
 
@@ -276,18 +473,15 @@ impl<'a> Builder<'a> {
         if self.expecting_key() {
             let merge = style == ScalarStyle::Plain && value == "<<";
             // A key's node only matters when it is anchored (its alias may
-            // be a value elsewhere).
-            let node = if anchor != 0 {
-                Node::Scalar(Scalar {
+            // be a value elsewhere); other keys take no node (a third of a
+            // dense file's nodes).
+            if anchor != 0 {
+                let node = Node::Scalar(Scalar {
                     text: value.to_string(),
                     region: self.region(span, style, true),
                     exact: false,
-                })
-            } else {
-                Node::Null
-            };
-            let id = self.tree.push(node);
-            if anchor != 0 {
+                });
+                let id = self.tree.push(node);
                 self.anchors.insert(anchor, id);
             }
             let key_region = if self.keep.is_some() {
@@ -295,7 +489,7 @@ impl<'a> Builder<'a> {
             } else {
                 Region::default()
             };
-            self.attach(id, Some((value.into_owned(), merge, key_region)));
+            self.set_key(Some((owned(value), merge, key_region)));
             return;
         }
         let local_tag = tag.is_some_and(|t| !t.is_yaml_core_schema());
@@ -316,7 +510,7 @@ impl<'a> Builder<'a> {
                     _ => false,
                 };
             Node::Scalar(Scalar {
-                text: value.into_owned(),
+                text: owned(value),
                 region,
                 exact,
             })

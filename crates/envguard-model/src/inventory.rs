@@ -73,8 +73,14 @@ impl Environment {
 pub struct ScanSettings {
     /// Path globs never scanned (in addition to `.gitignore`).
     pub exclude: Vec<String>,
-    /// Files larger than this are skipped with a note.
+    /// Files larger than this are not read: listed as `not-checked`, and the
+    /// run is incomplete (100 MiB by default: any file up to it is checked in
+    /// bounded memory).
     pub max_file_size: u64,
+    /// Structured files (YAML, JSON, TOML, HCL, …) larger than this are not
+    /// parsed: their text is scanned line by line, with a `text-only` note.
+    /// A parse tree costs about 20 bytes per byte of a dense file.
+    pub structured_max_bytes: u64,
     /// Infer environments from path names (on by default).
     pub infer: bool,
 }
@@ -83,7 +89,8 @@ impl Default for ScanSettings {
     fn default() -> Self {
         ScanSettings {
             exclude: Vec::new(),
-            max_file_size: 10 * 1024 * 1024,
+            max_file_size: 100 * 1024 * 1024,
+            structured_max_bytes: 10 * 1024 * 1024,
             infer: true,
         }
     }
@@ -203,6 +210,7 @@ struct RawScan {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     max_file_size: Option<u64>,
+    structured_max_bytes: Option<u64>,
     infer: Option<bool>,
 }
 
@@ -451,6 +459,9 @@ impl Inventory {
         if let Some(max) = raw.scan.max_file_size {
             inv.scan.max_file_size = max;
         }
+        if let Some(max) = raw.scan.structured_max_bytes {
+            inv.scan.structured_max_bytes = max;
+        }
         let mut exclude = GlobSetBuilder::new();
         for g in &raw.scan.exclude {
             if let Some(glob) = compile_glob(g, r) {
@@ -601,6 +612,10 @@ impl Inventory {
         out.push_str("[scan]\n");
         out.push_str(&format!("exclude = {}\n", toml_list(&scan.exclude)));
         out.push_str(&format!("max_file_size = {}\n", scan.max_file_size));
+        out.push_str(&format!(
+            "structured_max_bytes = {}\n",
+            scan.structured_max_bytes
+        ));
         out.push_str(&format!("infer = {}\n", scan.infer));
         for env in environments {
             out.push_str(&format!("\n[environments.{}]\n", toml_key(&env.name)));

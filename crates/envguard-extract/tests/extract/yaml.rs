@@ -303,3 +303,137 @@ fn a_comment_glued_to_a_quoted_value_is_read_past() {
     assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
     assert!(!out.errors[0].message.contains("comments must be separated"));
 }
+
+/// A `promtool test rules` file as found in real repositories: quoted and
+/// flow values continued on lines indented no deeper than their key. YAML 1.2
+/// refuses them; libyaml, Go's yaml (promtool itself) and PyYAML read them.
+#[test]
+fn quoted_scalars_continued_at_the_key_indentation_are_read() {
+    let text = "\
+rule_files:
+  - ../rules/alerts.yml
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'http_requests_total{job=\"api\", env=\"prod\"}'
+        values: '0+10x10
+        100+0x5'
+    alert_rule_test:
+      - eval_time: 15m
+        alertname: HighErrorRate
+        exp_alerts:
+          - exp_annotations:
+              summary: \"Error rate above 5%
+              for 10 minutes\"
+              hosts: [web-1,
+              web-2]
+top: 'first line
+second line'
+";
+    let out = run(Yaml, text);
+    assert_eq!(out.errors, vec![], "{:?}", out.errors);
+    let values = fact(&out, "tests.0.input_series.0.values");
+    assert_eq!(values.value, "0+10x10 100+0x5");
+    assert_eq!(values.region, r(8, 18, 9, 16));
+    assert_eq!(covered(text, values.region), "0+10x10\n        100+0x5");
+    let summary = fact(
+        &out,
+        "tests.0.alert_rule_test.0.exp_alerts.0.exp_annotations.summary",
+    );
+    assert_eq!(summary.value, "Error rate above 5% for 10 minutes");
+    assert_eq!(
+        covered(text, summary.region),
+        "Error rate above 5%\n              for 10 minutes"
+    );
+    let hosts = fact(
+        &out,
+        "tests.0.alert_rule_test.0.exp_alerts.0.exp_annotations.hosts.1",
+    );
+    assert_eq!(
+        (hosts.value.as_str(), hosts.region),
+        ("web-2", r(18, 15, 18, 20))
+    );
+    let top = fact(&out, "top");
+    assert_eq!(
+        (top.value.as_str(), top.region),
+        ("first line second line", r(19, 7, 20, 12))
+    );
+}
+
+/// Look-alikes that stay errors: an unclosed quote, and a plain scalar
+/// continued at its key's indentation (no reader takes it as a value).
+#[test]
+fn broken_quotes_and_plain_continuations_are_still_errors() {
+    let out = run(Yaml, "a:\n  b: 'x\n  y\nc: 1\n");
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    let out = run(Yaml, "a:\n  b: x\n  y\n");
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert_eq!(kv(&out), vec![("a.b", "x", r(2, 6, 2, 7))]);
+}
+
+/// A Helm values.yaml holding one map per environment: the facts under
+/// `production:` and `staging:` are scoped to them, the shared ones are not.
+#[test]
+fn per_environment_maps_of_a_shared_values_file() {
+    let text = "\
+replicaCount: 2
+image:
+  repository: registry.example.com/payments
+  tag: 1.4.2
+environments:
+  production:
+    database:
+      host: db.prod.internal
+      password: Vq8nR2xLm5tK9pZ
+  staging:
+    database:
+      host: db.staging.internal
+      password: Hs3kW9qPz2LmX7v
+production:
+  ingress:
+    host: pay.example.com
+testing:
+  enabled: true
+";
+    let out = run(Yaml, text);
+    assert_eq!(out.errors, vec![]);
+    let names_env = |s: &str| matches!(s, "production" | "staging");
+    let scoped: Vec<(&str, Option<&str>)> = out
+        .facts
+        .iter()
+        .map(|f| {
+            (
+                f.key.as_str(),
+                envguard_extract::env_scope(&f.key, names_env),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scoped,
+        vec![
+            ("replicaCount", None),
+            ("image.repository", None),
+            ("image.tag", None),
+            ("environments.production.database.host", Some("production")),
+            (
+                "environments.production.database.password",
+                Some("production")
+            ),
+            ("environments.staging.database.host", Some("staging")),
+            ("environments.staging.database.password", Some("staging")),
+            ("production.ingress.host", Some("production")),
+            ("testing.enabled", None),
+        ]
+    );
+    // A key that only ends in an environment's name is a value, not a map of one.
+    assert_eq!(
+        envguard_extract::env_scope("global.production", names_env),
+        None
+    );
+    assert_eq!(envguard_extract::env_scope("production", names_env), None);
+    assert_eq!(
+        envguard_extract::env_scope("a.b.production.c", names_env),
+        None
+    );
+}

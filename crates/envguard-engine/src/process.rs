@@ -198,6 +198,9 @@ pub(crate) fn process_file(
             env_from_hints(path, &hints, inventory)
         }
     });
+    if env.is_none() {
+        scope_to_env_maps(&mut secrets, inventory);
+    }
     let mut infra = if env.is_some() && !infra_source.is_empty() {
         envguard_infra::from_facts(&infra_source)
     } else {
@@ -390,6 +393,32 @@ fn occurrence(
         weak_default: m.kind == SecretKind::WeakDefault,
         base64,
         commented: false,
+        scope: None,
+    }
+}
+
+/// A shared file's per-environment maps (`production:` and `staging:` in one
+/// Helm `values.yaml`, top level or one down): a value under such a map
+/// belongs to that environment, so reuse between them is seen. Only names
+/// that are environments whatever the context (`test:` is as often test
+/// settings as the test environment).
+fn scope_to_env_maps(secrets: &mut [SecretOccurrence], inventory: &Inventory) {
+    for s in secrets.iter_mut() {
+        let Some(key) = s.key_path.as_deref() else {
+            continue;
+        };
+        let names_env =
+            |seg: &str| !envguard_model::is_weak_name(seg) && inventory.resolve_name(seg).is_some();
+        let Some(seg) = envguard_extract::env_scope(key, names_env) else {
+            continue;
+        };
+        s.scope = inventory
+            .resolve_name(seg)
+            .map(|(name, tier)| EnvAttribution {
+                name,
+                tier,
+                evidence: format!("the `{seg}:` map of a shared file"),
+            });
     }
 }
 

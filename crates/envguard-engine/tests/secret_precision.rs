@@ -478,3 +478,32 @@ fn the_test_environments_configuration_is_not_a_test_file() {
         ]
     );
 }
+
+/// One Helm `values.yaml` shared by every environment, with a map per
+/// environment (issue 20: a `staging:` map restoring production's database
+/// dump with production's password): the maps are their environments.
+#[test]
+fn per_environment_maps_of_a_shared_values_file_are_their_environments() {
+    let values = |staging_pw: &str| {
+        format!(
+            "image:\n  repository: registry.acme.io/records\n\
+             staging:\n  database:\n    host: db.staging.acme.internal\n    password: {staging_pw}\n\
+             production:\n  database:\n    host: db.prod.acme.internal\n    password: Vq7ZtK2mW9xLpR4nJ8sD\n"
+        )
+    };
+    let shared = values("Vq7ZtK2mW9xLpR4nJ8sD");
+    let found = r01(&[("charts/records/values.yaml", shared.as_str())]);
+    let reuse: Vec<_> = found.iter().filter(|f| f.rule_id == REUSE).collect();
+    assert_eq!(reuse.len(), 1, "{:#?}", summary(&found));
+    assert_eq!(reuse[0].environments, vec!["staging", "prod"]);
+    assert_eq!(reuse[0].location.region.start_line, 6);
+
+    // Each environment its own password: no reuse.
+    let distinct = values("Hc3NwY8rQ5tB1mX6kP0e");
+    let found = r01(&[("charts/records/values.yaml", distinct.as_str())]);
+    assert!(
+        found.iter().all(|f| f.rule_id != REUSE),
+        "{:#?}",
+        summary(&found)
+    );
+}

@@ -24,6 +24,10 @@ pub struct SecretOccurrence {
     /// True when the value sits on a commented-out line of an env file
     /// (`# DB_PASSWORD=…` in `.env`, `sample.env`): nothing runs with it.
     pub commented: bool,
+    /// The environment a map of a shared file scopes the value to (a Helm
+    /// `values.yaml` with `staging:` and `production:` maps), when the file
+    /// itself belongs to none: the value is that environment's.
+    pub scope: Option<EnvAttribution>,
 }
 
 impl SecretOccurrence {

@@ -81,9 +81,11 @@ impl Rule for SecretReuse {
             for s in file.secrets.iter().filter(|s| !s.weak_default) {
                 groups.entry(s.fingerprint).or_default().push(Occ {
                     path: &file.path,
+                    // A shared file's `production:` map is prod's.
                     env: file
                         .env
                         .as_ref()
+                        .or(s.scope.as_ref())
                         .filter(|_| runs)
                         .map(|e| (e.name.as_str(), e.tier)),
                     role,

@@ -86,6 +86,10 @@ pub(crate) fn process_file(
             .unwrap_or(usize::MAX),
     };
     let format = structured_format(path, bytes.len(), &limits, &mut diagnostics);
+    // A CI file is configuration to scan and a pipeline to model: parsed once
+    // for both.
+    let ci = envguard_pipeline::CiSystem::of_path(path).filter(|_| format == Some(Format::Yaml));
+    let mut ci_docs = None;
     if let Some(format) = format {
         parsed = true;
         let extraction = if format == Format::Hcl {
@@ -97,6 +101,10 @@ pub(crate) fn process_file(
                     kind: envguard_infra::eval::HclKind::of_path(path),
                     body: envguard_infra::hcl::mirror(&text, &b),
                 });
+            extraction
+        } else if ci.is_some() {
+            let (extraction, docs) = envguard_extract::extract_yaml_with_docs(bytes);
+            ci_docs = Some(docs);
             extraction
         } else {
             envguard_extract::extract(format, bytes)
@@ -182,13 +190,12 @@ pub(crate) fn process_file(
         }
     }
 
-    let pipeline = envguard_pipeline::CiSystem::of_path(path)
-        .filter(|_| limits.allows(bytes.len()))
-        .and_then(|system| {
-            let resolve = |name: &str| inventory.resolve_name(name);
-            // Parse problems of the file were reported by the YAML extractor already.
-            envguard_pipeline::parse(path, system, bytes, &resolve).pipeline
-        });
+    let pipeline = ci.zip(ci_docs.as_ref()).and_then(|(system, docs)| {
+        let resolve = |name: &str| inventory.resolve_name(name);
+        // Parse problems of the file were reported by the YAML extractor already.
+        envguard_pipeline::read(path, system, docs, &resolve)
+    });
+    drop(ci_docs);
     // A CI file names many environments (`environment: production`, `stage: test`):
     // its jobs are judged one by one by the pipeline rules, the file belongs to none.
     let env = env.or_else(|| {

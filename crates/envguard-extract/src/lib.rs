@@ -26,7 +26,7 @@ mod tree;
 mod yaml;
 mod yaml_doc;
 
-pub use yaml_doc::{parse_yaml, Yaml, YamlDocs};
+pub use yaml_doc::{extract_yaml_with_docs, parse_yaml, Yaml, YamlDocs};
 
 use envguard_model::{EnvHint, Extraction, Fact, Format, ParseIssue, Region, ValueOrigin};
 

@@ -20,7 +20,23 @@ use std::collections::HashMap;
 pub(crate) fn extract(text: &str) -> Extraction {
     let mut sink = Sink::default();
     parse(text, &mut sink, None);
-    let first = sink.finish();
+    lenient(text, sink.finish())
+}
+
+/// [`extract`], keeping the document trees of the first reading.
+pub(crate) fn extract_keeping_trees(text: &str) -> (Extraction, Vec<Tree>) {
+    let mut sink = Sink::default();
+    let mut keep = Vec::new();
+    parse(text, &mut sink, Some(&mut keep));
+    (lenient(text, sink.finish()), keep)
+}
+
+/// The facts of the best reading, from the strict `first` one and, when it
+/// failed, lenient re-readings.
+fn lenient(text: &str, first: Extraction) -> Extraction {
+    if first.errors.is_empty() {
+        return first;
+    }
     // Two things YAML 1.2 forbids, saphyr refuses, and PyYAML, Go's yaml (so
     // kubectl, Helm, promtool) and the tools that read these files accept:
     // - `"value"# note`: a comment with no whitespace before it. The comment

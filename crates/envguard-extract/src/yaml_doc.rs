@@ -18,6 +18,18 @@ pub fn parse_yaml(text: &[u8]) -> YamlDocs {
     YamlDocs { trees, errors }
 }
 
+/// A YAML file read once for both of its readers: the key/value facts and the
+/// document view (a CI pipeline file is configuration to scan and a pipeline
+/// to model). A file the strict reader takes whole is parsed once; one that
+/// needs the lenient re-readings of [`crate::extract`] keeps the view of its
+/// first reading, and its facts come from the re-readings.
+pub fn extract_yaml_with_docs(text: &[u8]) -> (envguard_model::Extraction, YamlDocs) {
+    let text = crate::text::decode_lossy(text);
+    let (extraction, trees) = crate::yaml::extract_keeping_trees(&text);
+    let errors = extraction.errors.clone();
+    (extraction, YamlDocs { trees, errors })
+}
+
 impl YamlDocs {
     /// The root node of each document, in order.
     pub fn roots(&self) -> impl Iterator<Item = Yaml<'_>> {

@@ -19,6 +19,7 @@ pub use link::{link, ReadFile};
 pub use settings::{CiSettings, EnvProtection, SettingsError};
 pub use target::{infer_target_from_text, job_name_target};
 
+use envguard_extract::YamlDocs;
 use envguard_model::{Region, Tier};
 use serde::Serialize;
 
@@ -302,15 +303,25 @@ pub type Resolver<'a> = &'a dyn Fn(&str) -> Option<(String, Tier)>;
 /// Reads one pipeline file.
 pub fn parse(path: &str, system: CiSystem, bytes: &[u8], resolve: Resolver<'_>) -> Parsed {
     let docs = envguard_extract::parse_yaml(bytes);
-    let root = docs.roots().next();
-    let pipeline = root.and_then(|root| match system {
+    Parsed {
+        pipeline: read(path, system, &docs, resolve),
+        errors: docs.errors,
+    }
+}
+
+/// Reads one pipeline file from its parsed documents (the check parses a CI
+/// file once, for its facts and its pipeline: [`envguard_extract::extract_yaml_with_docs`]).
+pub fn read(
+    path: &str,
+    system: CiSystem,
+    docs: &YamlDocs,
+    resolve: Resolver<'_>,
+) -> Option<Pipeline> {
+    let root = docs.roots().next()?;
+    match system {
         CiSystem::GithubActions => github::read(path, root, resolve),
         CiSystem::GitlabCi => gitlab::read(path, root, resolve),
         CiSystem::Circleci => circleci::read(path, root, resolve),
-    });
-    Parsed {
-        pipeline,
-        errors: docs.errors,
     }
 }
 

@@ -221,19 +221,19 @@ pub(crate) fn process_file(
         })
     });
     let ignores = find_inline_ignores(bytes, &mut lines);
-    secrets.sort_by_key(|s| s.region);
     // A YAML value written once under an anchor (`password: &pw …`) and used
     // through aliases (`*pw`, `<<: *defaults`) is one secret: the extractor
     // gives a fact per key path, all at the place the value is written, and
     // the first that is a secret stands for them (see envguard-extract's tree walk).
-    let mut seen = std::collections::HashSet::new();
-    secrets.retain(|s| seen.insert((s.region, s.fingerprint)));
+    secrets.sort_by_key(|s| (s.region, s.fingerprint));
+    secrets.dedup_by_key(|s| (s.region, s.fingerprint));
     // A log or event sample is judged by R03.event-labels, not as a dataset.
     let event_log = crate::events::is_event_log(path, bytes)
         .then(|| crate::events::scan(path, bytes, env.as_ref(), inventory, &mut diagnostics));
     FileOutcome {
         facts: FileFacts {
             path: path.to_owned(),
+            role: envguard_model::PathRole::of(path),
             dataset: if event_log.is_none()
                 && crate::dataset::is_nonprod_dataset(path, env.as_ref(), bytes)
             {

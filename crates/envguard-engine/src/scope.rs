@@ -332,26 +332,33 @@ pub(crate) fn out_of_scope_content(rel: &str, bytes: &[u8]) -> Option<&'static s
     if !is_code(rel) {
         return None;
     }
+    // The first five lines, at most 1 KiB: where the conventions put the mark.
     let head = &bytes[..bytes.len().min(1024)];
-    let header_lines: Vec<&[u8]> = head.split(|b| *b == b'\n').take(5).collect();
-    let generated = header_lines.iter().any(|l| {
-        let l = String::from_utf8_lossy(l);
-        (l.contains("Code generated") && l.contains("DO NOT EDIT")) || l.contains("@generated")
-    });
+    let head = memchr::memchr_iter(b'\n', head)
+        .nth(4)
+        .map_or(head, |end| &head[..end]);
+    let generated = (memchr::memmem::find(head, b"Code generated").is_some()
+        && memchr::memmem::find(head, b"DO NOT EDIT").is_some())
+        || memchr::memmem::find(head, b"@generated").is_some();
     if generated {
         return Some("generated code");
     }
     let ext = rel.rsplit_once('.').map_or("", |(_, e)| e);
     if matches!(ext, "js" | "mjs" | "cjs" | "css") {
+        // Minified: lines of a thousand characters on average over the first
+        // 64 KiB (one SIMD count of the newlines), and one of over 5,000.
         let window = &bytes[..bytes.len().min(64 * 1024)];
-        let lines = window.split(|b| *b == b'\n').count().max(1);
-        let longest = window
-            .split(|b| *b == b'\n')
-            .map(<[u8]>::len)
-            .max()
-            .unwrap_or(0);
-        if longest > 5_000 && window.len() / lines > 1_000 {
-            return Some("minified bundle");
+        let lines = memchr::memchr_iter(b'\n', window).count() + 1;
+        if window.len() / lines > 1_000 {
+            let mut longest = 0;
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', window).chain([window.len()]) {
+                longest = longest.max(end - start);
+                start = end + 1;
+            }
+            if longest > 5_000 {
+                return Some("minified bundle");
+            }
         }
     }
     None

@@ -51,6 +51,9 @@ impl SecretOccurrence {
 pub struct FileFacts {
     /// Relative to the scanned root, `/`-separated.
     pub path: String,
+    /// What the path is for (deploy config, source, test, docs, example,
+    /// local stack): worked out once, read by the rules.
+    pub role: envguard_model::PathRole,
     /// The environment the file belongs to; `None` for shared files.
     pub env: Option<EnvAttribution>,
     pub secrets: Vec<SecretOccurrence>,

@@ -100,7 +100,7 @@ impl Rule for HardcodedSecret {
         for file in ctx.files {
             let tier = file.env.as_ref().map(|e| e.tier);
             let env_name = file.env.as_ref().map(|e| e.name.as_str()).unwrap_or("");
-            let role = PathRole::of(&file.path);
+            let role = file.role;
             let illustrative = !runs_with(file) && role.is_illustrative();
             let severity = match tier {
                 Some(Tier::Dev) => Severity::Warning,
@@ -196,7 +196,7 @@ impl Rule for HardcodedSecret {
 /// prod environment (`envs/prod/docker-compose.yml`). Not docs, tests, examples
 /// or a developer's local stack.
 pub(crate) fn runs_with(file: &FileFacts) -> bool {
-    match PathRole::of(&file.path) {
+    match file.role {
         PathRole::Deploy | PathRole::Source => true,
         PathRole::Local => file.env.as_ref().is_some_and(|e| e.tier > Tier::Dev),
         PathRole::Test | PathRole::Docs | PathRole::Example => false,

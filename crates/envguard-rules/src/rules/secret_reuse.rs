@@ -77,7 +77,7 @@ impl Rule for SecretReuse {
         let mut groups: BTreeMap<[u8; 32], Vec<Occ<'_>>> = BTreeMap::new();
         for file in ctx.files {
             let runs = runs_with(file);
-            let role = (!runs).then(|| PathRole::of(&file.path));
+            let role = (!runs).then_some(file.role);
             for s in file.secrets.iter().filter(|s| !s.weak_default) {
                 groups.entry(s.fingerprint).or_default().push(Occ {
                     path: &file.path,

@@ -108,8 +108,15 @@ impl Rule for HardcodedSecret {
             };
             // Disambiguates the id when one file assigns the same key twice.
             let mut seen: HashMap<String, u32> = HashMap::new();
+            // A YAML anchor's value read again through each alias
+            // (`value: *gtm-auth`) is one secret at one place: reported once.
+            let mut at: std::collections::HashSet<(u32, u32, [u8; 32])> =
+                std::collections::HashSet::new();
             for s in &file.secrets {
                 if s.weak_default && tier != Some(Tier::Prod) {
+                    continue;
+                }
+                if !at.insert((s.region.start_line, s.region.start_column, s.fingerprint)) {
                     continue;
                 }
                 let id_key = s.key_path.clone().unwrap_or_else(|| s.label().to_owned());

@@ -471,6 +471,86 @@ fn a_pre_prod_environment_on_prods_endpoint_is_a_warning() {
     );
 }
 
+/// Found on a real monorepo of many applications (trials): one application's
+/// staging and production declare the production domain, and the only dev that
+/// sets `domain` is another application's. Nothing says this application's
+/// staging left a sandbox for prod: quiet. With this application's own dev on
+/// another host, it fires. Within one application, a team's address and an
+/// RBAC rule's API groups are no endpoints, whatever dev writes there.
+#[test]
+fn another_applications_dev_does_not_make_a_pre_prod_endpoint_finding() {
+    let ns = "namespaces/live.cloud-platform.service.justice.gov.uk";
+    // Each namespace's variables.tf names its environment, as the real ones do.
+    let tf = |env: &str, body: &str| {
+        format!("variable \"environment\" {{\n  description = \"The type of environment you're deploying to.\"\n  default     = \"{env}\"\n}}\n\n{body}")
+    };
+    let domain = |d: &str| {
+        format!("variable \"domain\" {{\n  description = \"The domain name to use for the Route53 zone.\"\n  default     = \"{d}\"\n}}\n")
+    };
+    let chaps = domain("correspondence-handling-and-processing.service.justice.gov.uk");
+    let mut files = vec![
+        (
+            format!("{ns}/chaps-dotnet-staging/resources/variables.tf"),
+            tf("staging", &chaps),
+        ),
+        (
+            format!("{ns}/chaps-dotnet-production/resources/variables.tf"),
+            tf("production", &chaps),
+        ),
+        (
+            format!("{ns}/laa-assess-crime-forms-dev/resources/variables.tf"),
+            tf(
+                "development",
+                &domain("assess-crime-forms.service.justice.gov.uk"),
+            ),
+        ),
+    ];
+    let refs = |v: &[(String, String)]| -> Vec<(String, String, u64)> {
+        let r: Vec<(&str, &str)> = v.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        findings(&r)
+    };
+    assert_eq!(refs(&files), vec![]);
+
+    files.push((
+        format!("{ns}/chaps-dotnet-development/resources/variables.tf"),
+        tf(
+            "development",
+            &domain("dev.correspondence-handling-and-processing.service.justice.gov.uk"),
+        ),
+    ));
+    assert_eq!(
+        refs(&files),
+        one(
+            "R04.cross-env-reference",
+            &format!("{ns}/chaps-dotnet-staging/resources/variables.tf"),
+            8
+        )
+    );
+
+    let vars = |support: &str, group: &str| {
+        format!("variable \"infrastructure_support\" {{\n  description = \"Email address of the team responsible this service\"\n  default     = \"{support}\"\n}}\n\nvariable \"serviceaccount_rules\" {{\n  default = [\n    {{\n      api_groups = [\n        \"apps\",\n        \"{group}\"\n      ]\n      resources = [\"deployments\", \"certificates\"]\n      verbs = [\"get\", \"list\"]\n    }},\n  ]\n}}\n")
+    };
+    let prod_like = vars("digital-prisoner-finance@justice.gov.uk", "cert-manager.io");
+    let sync = vec![
+        (
+            format!("{ns}/prisoner-finance-sync-dev/resources/variables.tf"),
+            tf(
+                "development",
+                &vars("dps-hmpps@digital.justice.gov.uk", "certmanager.k8s.io"),
+            ),
+        ),
+        (
+            format!("{ns}/prisoner-finance-sync-preprod/resources/variables.tf"),
+            tf("preprod", &prod_like),
+        ),
+        (
+            format!("{ns}/prisoner-finance-sync-prod/resources/variables.tf"),
+            tf("production", &prod_like),
+        ),
+    ];
+    assert_eq!(refs(&sync), vec![]);
+}
+
 #[test]
 fn an_endpoint_every_environment_uses_is_shared_by_design() {
     let got = findings(&[

@@ -520,3 +520,67 @@ fn a_matrix_staging_run_reading_a_prod_secret_is_reported() {
         "{findings:#?}"
     );
 }
+
+/// Found on a real repository (trials): workflows an operator runs by hand
+/// (or a schedule runs) to restart or switch a service in each environment,
+/// through the environment's protection. Nothing pushed flows through them:
+/// the missing test job is a note. The same job on a push to main still deploys
+/// untested changes: a warning.
+#[test]
+fn an_operation_run_by_hand_through_its_environment_is_a_note() {
+    let restart = "name: restart egress proxy
+on:
+  workflow_dispatch:
+  schedule:
+    - cron: \"0 3 * * *\"
+permissions:
+  contents: read
+jobs:
+  restart-egress:
+    strategy:
+      matrix:
+        environ: [development, staging, prod]
+    name: restart egress (${{matrix.environ}})
+    environment: ${{matrix.environ}}
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: cf restart
+        run: cf restart egress-proxy
+        env:
+          CF_SPACE: ${{matrix.environ}}
+";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".github/workflows/restart-egress.yml", restart);
+    let (_, findings) = check(dir.path(), &[]);
+    let got = summary(&findings);
+    assert!(
+        got.contains(
+            &"note R05.no-gate-on-failure .github/workflows/restart-egress.yml".to_owned()
+        ),
+        "{got:#?}"
+    );
+    assert!(
+        !got.iter()
+            .any(|f| f.starts_with("warning R05.no-gate-on-failure")),
+        "{got:#?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/restart-egress.yml",
+        &restart.replace(
+            "  workflow_dispatch:\n",
+            "  workflow_dispatch:\n  push:\n    branches: [main]\n",
+        ),
+    );
+    let (_, findings) = check(dir.path(), &[]);
+    let got = summary(&findings);
+    assert!(
+        got.contains(
+            &"warning R05.no-gate-on-failure .github/workflows/restart-egress.yml".to_owned()
+        ),
+        "{got:#?}"
+    );
+}

@@ -509,10 +509,15 @@ pub(crate) fn judge_value(
     if v.chars().any(|c| c.is_whitespace() || c.is_control()) || is_word_path(v) {
         return None;
     }
-    if ctx == ValueContext::UnquotedText && (is_code_like(v, next) || is_code_reference(v)) {
-        return None;
+    if ctx == ValueContext::UnquotedText {
+        // `&oauth2.Token{AccessToken: ghToken},`: the closers end the literal.
+        let code = v.trim_end_matches(['}', ']', ')']);
+        if !code.is_empty() && (is_code_like(code, next) || is_code_reference(code)) {
+            return None;
+        }
     }
-    if is_natural_word(v) || is_resource_name(v) || is_encoded_non_secret(v) {
+    if is_natural_word(v) || is_resource_name(v) || is_encoded_non_secret(v) || is_email_address(v)
+    {
         return None;
     }
     if v.len() < 8 || is_wordish(v) || char_classes(v) < 2 {
@@ -579,12 +584,18 @@ fn is_natural_word(v: &str) -> bool {
 }
 
 /// A resource name or reference in kebab, dotted or slashed lower case:
-/// `web-ns/basic-auth-users`, `auth0-client-id`, `my-app.db-credentials`.
+/// `web-ns/basic-auth-users`, `auth0-client-id`, `my-app.db-credentials`, or
+/// the upper-case snake name of a variable (`K8S_GHA_UAT_TOKEN`: the name of
+/// the CI secret a module writes the token into, not the token).
 /// Needs two or more segments of three letters or more.
 fn is_resource_name(v: &str) -> bool {
-    if !v.bytes().all(|b| {
+    let lower = v.bytes().all(|b| {
         b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'/' | b'.' | b'_')
-    }) {
+    });
+    let upper_snake = v
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !lower && !upper_snake {
         return false;
     }
     let segs: Vec<&str> = v
@@ -599,6 +610,29 @@ fn is_resource_name(v: &str) -> bool {
         .filter(|s| s.len() >= 3 && s.bytes().filter(|b| b.is_ascii_digit()).count() <= 1)
         .count();
     wordy >= 2 && wordy * 2 >= segs.len()
+}
+
+/// An e-mail address (`alerts@acme.org`, `no@email.com`): a contact or a
+/// login name, not a credential. The top-level domain is letters in one case,
+/// so `Xk9@mQ2.vL` is not taken for one.
+fn is_email_address(v: &str) -> bool {
+    let Some((local, domain)) = v.split_once('@') else {
+        return false;
+    };
+    let Some((host, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
+    !local.is_empty()
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-'))
+        && !host.is_empty()
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && (2..=24).contains(&tld.len())
+        && (tld.bytes().all(|b| b.is_ascii_lowercase())
+            || tld.bytes().all(|b| b.is_ascii_uppercase()))
 }
 
 /// Base64 of something that is not a secret: a placeholder or dictionary

@@ -326,7 +326,9 @@ fn has_marker(v: &str) -> bool {
     for m in markers().find_overlapping_iter(v) {
         let id = m.pattern().as_usize();
         if id < openers {
-            if closes(&v[m.end()..], TEMPLATE_OPENERS[id].1) {
+            if closes(&v[m.end()..], TEMPLATE_OPENERS[id].1)
+                || (m.start() == 0 && is_cut_call(&v[m.end()..]))
+            {
                 return true;
             }
         } else if id < changes {
@@ -350,6 +352,18 @@ fn closes(rest: &str, closer: &str) -> bool {
     end <= 256
         && inner.iter().any(u8::is_ascii_alphabetic)
         && inner.iter().all(|c| (b' '..=b'~').contains(c))
+}
+
+/// What follows a template opener that starts the value is a function call
+/// cut at its first argument's quote: `"${base64encode("${user}:${pw}")}"`
+/// reads as the value `${base64encode(` (the inner `"` ends it). A secret does
+/// not start with an opener, a name and `(`.
+fn is_cut_call(rest: &str) -> bool {
+    let Some(name) = rest.strip_suffix('(') else {
+        return false;
+    };
+    name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && name.bytes().all(|c| is_ident_byte(c) || c == b'.')
 }
 
 fn starts_with_ci(hay: &str, prefix: &str) -> bool {

@@ -43,7 +43,8 @@ pub(crate) fn is_public_value(v: &str) -> bool {
 
 /// Lower-case key segments that make a secret-named key hold a public value.
 ///
-/// * `gtm` (`gtm_auth`, `gtm_preview`, `GTM_AUTH`): Google Tag Manager
+/// * `gtm` (`gtm_auth`, `gtm_preview`, `GTM_AUTH`) or `tag` + `manager`
+///   (`GOOGLE_TAG_MANAGER_AUTH`, `googleTagManagerAuth`): Google Tag Manager
 ///   environment parameters, part of the container snippet served to every
 ///   visitor of the site.
 /// * `algolia` + `search` (`ALGOLIA_SEARCH_API_KEY`, `algoliaSearchKey`) and
@@ -53,7 +54,11 @@ pub(crate) fn is_public_value(v: &str) -> bool {
 ///   AI Search key may be an admin key).
 pub(crate) fn is_public_key_segments(segs: &[&[u8]]) -> bool {
     let has = |w: &str| segs.iter().any(|s| s.eq_ignore_ascii_case(w.as_bytes()));
-    has("gtm") || (has("search") && (has("algolia") || has("only"))) || has("searchonly")
+    has("gtm")
+        || (has("tag") && has("manager"))
+        || has("tagmanager")
+        || (has("search") && (has("algolia") || has("only")))
+        || has("searchonly")
 }
 
 /// Text around a Google API key (`AIza…`) that shows it belongs to a Firebase

@@ -396,3 +396,48 @@ fn npm_fixture_lines_are_quiet() {
         assert!(found.is_empty(), "{s}: {found:?}");
     }
 }
+
+/// Found on real repositories (trials): a CloudFront function in a Terraform
+/// heredoc builds its expected `Authorization` from Terraform calls (the inner
+/// quotes cut the value to `${base64encode(`), and a Go struct literal passes a
+/// variable (`ghToken}` ends with the literal's brace). Neither is a secret;
+/// the same places holding literals are.
+#[test]
+fn interpolated_calls_and_struct_literals() {
+    let tf = r#"resource "aws_cloudfront_function" "auth" {
+  name    = "${var.namespace}-export-cloudfront-function"
+  runtime = "cloudfront-js-2.0"
+  code    = <<-EOT
+    function handler(event) {
+      const headers = event.request.headers;
+      const expectedAuth = "Basic ${base64encode("${random_password.username.result}:${random_password.password.result}")}";
+      if (!headers.authorization || headers.authorization.value !== expectedAuth) {
+        return { statusCode: 401, statusDescription: "Unauthorized" };
+      }
+      return event.request;
+    }
+  EOT
+}
+"#;
+    expect(tf, &[]);
+    expect(
+        &tf.replace(
+            r#"${base64encode("${random_password.username.result}:${random_password.password.result}")}"#,
+            "ZGVwbG95OlhrOW1RMnZMOHBSNHRXN3o=",
+        ),
+        &[(
+            "generic-secret",
+            "ZGVwbG95OlhrOW1RMnZMOHBSNHRXN3o=",
+            Some("expectedAuth"),
+        )],
+    );
+    let go = "func initOAuth2(ghToken string) (*http.Client, context.Context) {\n\tctx := context.Background()\n\tts := oauth2.StaticTokenSource(\n\t\t&oauth2.Token{AccessToken: ghToken},\n\t)\n\treturn oauth2.NewClient(ctx, ts), ctx\n}\n";
+    expect(go, &[]);
+    // A random token before the closing brace stays a secret (the span keeps
+    // the brace of a flow mapping, as before).
+    let yaml = "auth: {token: q8Zt4LmW2xpR7vKd81Ab}\n";
+    let found = scan(yaml);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key.as_deref(), Some("token"));
+    assert!(yaml[found[0].span.clone()].starts_with("q8Zt4LmW2xpR7vKd81Ab"));
+}

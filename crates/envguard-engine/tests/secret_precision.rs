@@ -507,3 +507,36 @@ fn per_environment_maps_of_a_shared_values_file_are_their_environments() {
         summary(&found)
     );
 }
+
+/// Found on a real Helm chart repository (trials): a value defined once under a
+/// YAML anchor and reused through aliases by several apps was reported once
+/// per alias, all at the anchor. One secret at one place is one finding; the
+/// same literal written out again on another line is still a finding there.
+#[test]
+fn an_anchored_secret_read_through_aliases_is_one_finding() {
+    let anchored = "apps:\n  orders:\n    env:\n      - name: ORDERS_API_TOKEN\n        value: &orders-token q8Zt4LmW2xpR7vKd81AbXy\n  billing:\n    env:\n      - name: ORDERS_API_TOKEN\n        value: *orders-token\n  reports:\n    env:\n      - name: ORDERS_API_TOKEN\n        value: *orders-token\n";
+    let f = r01(&[("charts/app-config/values-staging.yaml", anchored)]);
+    assert_eq!(
+        summary(&f),
+        vec![(
+            HARDCODED.to_string(),
+            "charts/app-config/values-staging.yaml:5".to_string(),
+            Severity::Error
+        )],
+        "{f:#?}"
+    );
+    let written_out = anchored
+        .replace("&orders-token ", "")
+        .replace("*orders-token", "q8Zt4LmW2xpR7vKd81AbXy");
+    let f = r01(&[("charts/app-config/values-staging.yaml", &written_out)]);
+    let lines: Vec<_> = summary(&f).into_iter().map(|(_, pl, _)| pl).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "charts/app-config/values-staging.yaml:13",
+            "charts/app-config/values-staging.yaml:5",
+            "charts/app-config/values-staging.yaml:9",
+        ],
+        "{f:#?}"
+    );
+}

@@ -239,23 +239,30 @@ fn is_private_host(h: &str) -> bool {
 /// Quiet when every environment that sets the key sets that host (shared by
 /// design), for hosts an environment owns (labelled or defined: the ordinary
 /// reference check judges them), shared markers, and private DNS names.
+///
+/// Only the same file of each environment is compared (`apps/a-staging/vars.tf`
+/// with `apps/a-dev/vars.tf`, see [`sibling_template`]): in a monorepo of many
+/// applications, another application's dev says nothing about this one.
 fn prod_endpoint_in_preprod(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let m = ctx.markers;
-    let mut by_key: BTreeMap<&str, Vec<EndpointUse<'_>>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(String, &str), Vec<EndpointUse<'_>>> = BTreeMap::new();
     for ef in env_files(ctx) {
+        let template = sibling_template(&ef.file.path, ef.name);
         for t in &ef.file.infra.tokens {
-            if t.kind != TokenKind::Host || t.key.is_empty() || is_private_host(&t.text) {
+            if t.kind != TokenKind::Host
+                || t.key.is_empty()
+                || is_private_host(&t.text)
+                || !is_endpoint_key(&t.key)
+            {
                 continue;
             }
-            by_key.entry(t.key.as_str()).or_default().push((
-                ef.tier,
-                ef.name,
-                t,
-                ef.file.path.as_str(),
-            ));
+            by_key
+                .entry((template.clone(), t.key.as_str()))
+                .or_default()
+                .push((ef.tier, ef.name, t, ef.file.path.as_str()));
         }
     }
-    for (key, uses) in by_key {
+    for ((_, key), uses) in by_key {
         let hosts_of = |tier: Tier| -> BTreeSet<String> {
             uses.iter()
                 .filter(|u| u.0 == tier)
@@ -308,6 +315,59 @@ fn prod_endpoint_in_preprod(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(b.build());
         }
     }
+}
+
+/// Whether the setting under `key` can hold an endpoint a service talks to.
+/// Not a contact (`infrastructure_support = "team@justice.gov.uk"`,
+/// `owner_email`: the domain of an address is where mail goes, and teams
+/// differ between environments) nor a Kubernetes RBAC rule's API groups
+/// (`api_groups = ["cert-manager.io"]`: names of APIs, not hosts).
+fn is_endpoint_key(key: &str) -> bool {
+    let Some(last) = key
+        .split('.')
+        .rfind(|seg| !seg.is_empty() && !seg.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return true;
+    };
+    let last = last.to_ascii_lowercase();
+    let contact = ["email", "mail", "contact", "support", "owner"]
+        .iter()
+        .any(|w| last.contains(w));
+    let api_group = matches!(
+        last.as_str(),
+        "api_groups" | "apigroups" | "apigroup" | "api_group"
+    );
+    !contact && !api_group
+}
+
+/// `path` with the environment's words put out: each word (between `/`, `-`,
+/// `_`, `.`) that is the environment's name or an environment alias becomes
+/// `*`. The files of one application in its environments share it
+/// (`ns/chaps-staging/vars.tf`, `ns/chaps-production/vars.tf`: `ns/chaps-*/vars.tf`;
+/// `config/dev/auth.yaml`: `config/*/auth.yaml`); another application's do not.
+fn sibling_template(path: &str, env: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            if word.eq_ignore_ascii_case(env) || Tier::of_alias(word).is_some() {
+                out.push('*');
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        }
+    };
+    for c in path.chars() {
+        if matches!(c, '/' | '-' | '_' | '.') {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// Keys that hand out access: IAM members and bindings, policy principals,

@@ -13,6 +13,11 @@ crate::declare_rule! {
     /// …) and none of them is among the deploy job's `needs` (directly or
     /// transitively). A deploy in a pipeline with no test job at all is reported
     /// as a warning, unless it runs after another workflow (`workflow_run`).
+    /// When it is only ever run by hand or on a schedule (`workflow_dispatch`,
+    /// `schedule`) through a deployment environment — an operation such as
+    /// restarting a service or switching a proxy, which no change progresses
+    /// through — it is a note: the environment's reviewers, which
+    /// R05.prod-deploy-ungated judges, are its gate.
     ///
     /// GitLab jobs without `needs:` wait for every earlier stage and count as gated.
     ///
@@ -98,6 +103,15 @@ impl Rule for NoGateOnFailure {
                 )
             } else if after_workflow || job.uses.is_some() {
                 continue;
+            } else if job.environment.is_some() && run_by_hand_or_schedule(p.job_triggers(job)) {
+                (
+                    Severity::Note,
+                    format!(
+                        "Job {} runs on {} only by hand or on a schedule, through its deployment environment, and no test job runs before it in this pipeline",
+                        job_label(job),
+                        target.env
+                    ),
+                )
             } else {
                 (
                     Severity::Warning,
@@ -124,6 +138,17 @@ impl Rule for NoGateOnFailure {
             );
         }
     }
+}
+
+/// Every trigger is a manual run or a schedule: nothing pushed starts it.
+fn run_by_hand_or_schedule(triggers: &[Trigger]) -> bool {
+    !triggers.is_empty()
+        && triggers.iter().all(|t| {
+            matches!(
+                t.kind,
+                TriggerKind::WorkflowDispatch | TriggerKind::Schedule
+            )
+        })
 }
 
 /// Every trigger is a release tag or a release event.

@@ -5,6 +5,17 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+/// The text of `b[r]`. `valid` is `b` as a `str` when the whole input is
+/// UTF-8 (validated once by the walker): slicing it only checks the two char
+/// boundaries, where `from_utf8_lossy` would validate every value again.
+#[inline]
+pub(crate) fn text_at<'a>(b: &'a [u8], valid: Option<&'a str>, r: Range<usize>) -> Cow<'a, str> {
+    match valid.and_then(|s| s.get(r.clone())) {
+        Some(t) => Cow::Borrowed(t),
+        None => String::from_utf8_lossy(&b[r]),
+    }
+}
+
 /// Counts `\n` in `b` fast.
 pub(crate) fn count_lines(b: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', b).count() as u64
@@ -41,7 +52,12 @@ pub struct Field {
 
 impl Field {
     pub fn text<'a>(&self, b: &'a [u8]) -> Cow<'a, str> {
-        let s = String::from_utf8_lossy(&b[self.raw.clone()]);
+        self.text_in(b, None)
+    }
+
+    /// [`Field::text`] with `valid`, `b` as a `str` if it is UTF-8 (see [`text_at`]).
+    pub(crate) fn text_in<'a>(&self, b: &'a [u8], valid: Option<&'a str>) -> Cow<'a, str> {
+        let s = text_at(b, valid, self.raw.clone());
         if self.escaped {
             Cow::Owned(s.replace("\"\"", "\""))
         } else {
@@ -144,7 +160,16 @@ const MAX_DEPTH: usize = 256;
 
 /// Visits every string and number in one or more concatenated JSON
 /// documents (JSONL works line by line or whole). Iterative, depth-capped.
-pub fn walk_json(b: &[u8], mut on: impl FnMut(&JsonValue<'_>)) -> Result<(), JsonError> {
+pub fn walk_json(b: &[u8], on: impl FnMut(&JsonValue<'_>)) -> Result<(), JsonError> {
+    walk_json_in(b, std::str::from_utf8(b).ok(), on)
+}
+
+/// [`walk_json`] with `valid`, `b` as a `str` if it is UTF-8 (see [`text_at`]).
+pub(crate) fn walk_json_in(
+    b: &[u8],
+    valid: Option<&str>,
+    mut on: impl FnMut(&JsonValue<'_>),
+) -> Result<(), JsonError> {
     let n = b.len();
     let mut i = 0;
     let mut path = String::new();
@@ -186,7 +211,7 @@ pub fn walk_json(b: &[u8], mut on: impl FnMut(&JsonValue<'_>)) -> Result<(), Jso
                 let text = if escaped {
                     Cow::Owned(unescape_json(&b[raw.clone()]))
                 } else {
-                    String::from_utf8_lossy(&b[raw.clone()])
+                    text_at(b, valid, raw.clone())
                 };
                 if expect_key {
                     let l = stack.last().map_or(0, |t| t.1);
@@ -211,7 +236,7 @@ pub fn walk_json(b: &[u8], mut on: impl FnMut(&JsonValue<'_>)) -> Result<(), Jso
                 while i < n && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
                     i += 1;
                 }
-                let text = String::from_utf8_lossy(&b[s..i]);
+                let text = text_at(b, valid, s..i);
                 on(&JsonValue {
                     path: &path,
                     raw: s..i,
@@ -451,7 +476,12 @@ pub fn escape_sql(s: &str) -> String {
 
 /// Visits the literals of every `INSERT INTO t [(cols)] VALUES (...), ...;`
 /// statement; other statements are skipped. Never panics on any input.
-pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
+pub fn walk_sql(b: &[u8], on: impl FnMut(&SqlValue<'_>)) {
+    walk_sql_in(b, std::str::from_utf8(b).ok(), on);
+}
+
+/// [`walk_sql`] with `valid`, `b` as a `str` if it is UTF-8 (see [`text_at`]).
+pub(crate) fn walk_sql_in(b: &[u8], valid: Option<&str>, mut on: impl FnMut(&SqlValue<'_>)) {
     let n = b.len();
     let mut i = 0;
     let mut key = String::new();
@@ -526,7 +556,7 @@ pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
                     let text = if escaped {
                         Cow::Owned(unescape_sql(&b[raw.clone()]))
                     } else {
-                        String::from_utf8_lossy(&b[raw.clone()])
+                        text_at(b, valid, raw.clone())
                     };
                     on(&SqlValue {
                         key: &key,
@@ -566,7 +596,7 @@ pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
                         on(&SqlValue {
                             key: &key,
                             raw: s..e,
-                            text: String::from_utf8_lossy(lit),
+                            text: text_at(b, valid, s..e),
                             tuple_start,
                         });
                     }

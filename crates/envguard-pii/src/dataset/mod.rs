@@ -286,16 +286,19 @@ fn safe_cut(f: DatasetFormat, b: &[u8], limit: usize) -> usize {
     match quote_char(f) {
         None => memchr::memrchr(b'\n', b).map_or(0, |k| k + 1),
         Some(q) => {
-            let mut parity = false;
-            let mut last = 0;
-            for k in memchr::memchr2_iter(q, b'\n', b) {
-                if b[k] == q {
-                    parity = !parity;
-                } else if !parity {
-                    last = k + 1;
+            // the last `\n` with an even number of quotes before it: quotes
+            // are counted with memchr's vectorised count, then the newlines
+            // are walked back from the end (usually the first one is it)
+            let mut odd = memchr::memchr_iter(q, b).count() % 2 == 1;
+            let mut end = b.len();
+            while let Some(k) = memchr::memrchr(b'\n', &b[..end]) {
+                odd ^= memchr::memchr_iter(q, &b[k + 1..end]).count() % 2 == 1;
+                if !odd {
+                    return k + 1;
                 }
+                end = k;
             }
-            last
+            0
         }
     }
 }
@@ -305,9 +308,11 @@ fn safe_cut_from(f: DatasetFormat, b: &[u8], from: usize, target: usize) -> usiz
     match quote_char(f) {
         None => memchr::memchr(b'\n', &b[target..]).map_or(b.len(), |k| target + k + 1),
         Some(q) => {
-            let mut parity = false;
-            for k in memchr::memchr2_iter(q, b'\n', &b[from..]) {
-                let k = from + k;
+            // parity up to `target` by a vectorised count, then walk on
+            let start = target.max(from);
+            let mut parity = memchr::memchr_iter(q, &b[from..start]).count() % 2 == 1;
+            for k in memchr::memchr2_iter(q, b'\n', &b[start..]) {
+                let k = start + k;
                 if b[k] == q {
                     parity = !parity;
                 } else if !parity && k >= target {
@@ -920,6 +925,44 @@ mod tests {
         assert!(col("legacy_ref").entities.is_empty());
         assert_eq!(col("note").entities[0].entity, Entity::PhoneSa);
         assert_eq!(col("note").entities[0].sample_rows, vec![3]);
+    }
+
+    #[test]
+    fn record_cuts_follow_quote_parity() {
+        // the byte-by-byte parity walk the vectorised cuts replace
+        fn walk(b: &[u8], q: u8, from: usize, target: usize) -> (usize, usize) {
+            let (mut parity, mut last, mut first) = (false, 0, b.len());
+            for (k, &c) in b.iter().enumerate().skip(from) {
+                if c == q {
+                    parity = !parity;
+                } else if c == b'\n' && !parity {
+                    last = k + 1;
+                    if k >= target && first == b.len() {
+                        first = k + 1;
+                    }
+                }
+            }
+            (last, first)
+        }
+        let csv = "id,note\n1,\"two\nlines\"\n2,\"a \"\"quoted\"\" word\"\n3,\"open\n4,x\n";
+        let sql = "INSERT INTO t VALUES ('a\nb'), ('it''s');\nINSERT INTO t VALUES ('c');\n-- '\n";
+        for (f, text) in [(DatasetFormat::Csv, csv), (DatasetFormat::Sql, sql)] {
+            let b = text.as_bytes();
+            let q = quote_char(f).unwrap();
+            for limit in 0..=b.len() {
+                assert_eq!(
+                    safe_cut(f, b, limit),
+                    walk(&b[..limit], q, 0, 0).0,
+                    "{limit}"
+                );
+            }
+            for from in [0, 3, 8] {
+                for target in from..b.len() {
+                    let want = walk(b, q, from, target).1;
+                    assert_eq!(safe_cut_from(f, b, from, target), want, "{from} {target}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -125,6 +125,10 @@ impl DatasetScanner {
     /// Scans the complete records in `data` (after any carried-over tail).
     pub fn feed(&mut self, data: &[u8]) {
         self.bytes += data.len() as u64;
+        if self.buf.capacity() - self.buf.len() < data.len() {
+            // room for the carried tail too, without doubling a block-sized buffer
+            self.buf.reserve_exact(data.len() + data.len() / 8);
+        }
         self.buf.extend_from_slice(data);
         if self.format == DatasetFormat::Json {
             return;

@@ -389,15 +389,17 @@ pub(super) fn whole_cell_name(text: &str) -> Option<Detection> {
         return None;
     }
     // one pass; the only whitespace a name cell may hold is ' ' (letters never are)
-    let mut alpha = false;
+    let (mut alpha, mut words, mut in_word) = (false, 0, false);
     for c in t.chars() {
         if crate::context::is_alphabetic_fast(c) {
             alpha = true;
         } else if !matches!(c, ' ' | '\'' | '-' | '.' | '’' | 'ـ') {
             return None;
         }
+        // words: runs between spaces
+        words += usize::from(c != ' ' && !in_word);
+        in_word = c != ' ';
     }
-    let words = t.split(' ').filter(|w| !w.is_empty()).count();
     if !alpha || !(1..=6).contains(&words) {
         return None;
     }

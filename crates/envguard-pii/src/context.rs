@@ -1,9 +1,30 @@
 //! Context around a candidate: the words just before it.
 
+/// The Arabic letters hamza to ghain and feh to yeh: all Unicode letters.
+#[inline]
+fn is_basic_arabic_letter(c: char) -> bool {
+    matches!(c, '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}')
+}
+
+/// `char::is_alphabetic`, answered without the Unicode table lookup for
+/// ASCII and the basic Arabic letters (the bulk of the text scanned here).
+#[inline]
+pub(crate) fn is_alphabetic_fast(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        is_basic_arabic_letter(c) || c.is_alphabetic()
+    }
+}
+
 /// A word character: Unicode letter or digit.
 #[inline]
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        is_basic_arabic_letter(c) || c.is_alphanumeric()
+    }
 }
 
 /// Up to `max_words` words before byte `pos`, nearest first, looking back at
@@ -95,6 +116,14 @@ pub(crate) fn ctx_any_skip_digits(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_classes_agree_with_unicode() {
+        for c in ('\0'..='\u{07FF}').chain(['’', 'ـ', '\u{FEFF}', '٣']) {
+            assert_eq!(is_alphabetic_fast(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
 
     #[test]
     fn words_back() {

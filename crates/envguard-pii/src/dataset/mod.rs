@@ -11,7 +11,7 @@ use crate::redact::Redactor;
 use crate::report::{ColumnAcc, ColumnReport, DatasetReport};
 use crate::text::{detect_into_opts, detect_text_with_hint};
 use crate::{Detection, Entity};
-use readers::{count_lines, walk_csv, walk_json, walk_sql, LineTracker};
+use readers::{count_lines, walk_csv, walk_json, walk_json_in, walk_sql, walk_sql_in, LineTracker};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -125,6 +125,10 @@ impl DatasetScanner {
     /// Scans the complete records in `data` (after any carried-over tail).
     pub fn feed(&mut self, data: &[u8]) {
         self.bytes += data.len() as u64;
+        if self.buf.capacity() - self.buf.len() < data.len() {
+            // room for the carried tail too, without doubling a block-sized buffer
+            self.buf.reserve_exact(data.len() + data.len() / 8);
+        }
         self.buf.extend_from_slice(data);
         if self.format == DatasetFormat::Json {
             return;
@@ -136,9 +140,11 @@ impl DatasetScanner {
         if cut == 0 {
             return;
         }
-        let block = std::mem::take(&mut self.buf);
+        let mut block = std::mem::take(&mut self.buf);
         self.process(&block[..cut]);
-        self.buf = block[cut..].to_vec();
+        // keep the allocation: a fresh 16 MiB buffer per block costs page faults
+        block.drain(..cut);
+        self.buf = block;
     }
 
     /// Scans what is left and returns the report.
@@ -284,16 +290,19 @@ fn safe_cut(f: DatasetFormat, b: &[u8], limit: usize) -> usize {
     match quote_char(f) {
         None => memchr::memrchr(b'\n', b).map_or(0, |k| k + 1),
         Some(q) => {
-            let mut parity = false;
-            let mut last = 0;
-            for k in memchr::memchr2_iter(q, b'\n', b) {
-                if b[k] == q {
-                    parity = !parity;
-                } else if !parity {
-                    last = k + 1;
+            // the last `\n` with an even number of quotes before it: quotes
+            // are counted with memchr's vectorised count, then the newlines
+            // are walked back from the end (usually the first one is it)
+            let mut odd = memchr::memchr_iter(q, b).count() % 2 == 1;
+            let mut end = b.len();
+            while let Some(k) = memchr::memrchr(b'\n', &b[..end]) {
+                odd ^= memchr::memchr_iter(q, &b[k + 1..end]).count() % 2 == 1;
+                if !odd {
+                    return k + 1;
                 }
+                end = k;
             }
-            last
+            0
         }
     }
 }
@@ -303,9 +312,11 @@ fn safe_cut_from(f: DatasetFormat, b: &[u8], from: usize, target: usize) -> usiz
     match quote_char(f) {
         None => memchr::memchr(b'\n', &b[target..]).map_or(b.len(), |k| target + k + 1),
         Some(q) => {
-            let mut parity = false;
-            for k in memchr::memchr2_iter(q, b'\n', &b[from..]) {
-                let k = from + k;
+            // parity up to `target` by a vectorised count, then walk on
+            let start = target.max(from);
+            let mut parity = memchr::memchr_iter(q, &b[from..start]).count() % 2 == 1;
+            for k in memchr::memchr2_iter(q, b'\n', &b[start..]) {
+                let k = start + k;
                 if b[k] == q {
                     parity = !parity;
                 } else if !parity && k >= target {
@@ -444,8 +455,12 @@ fn scan_chunk(
 ) -> ChunkResult {
     let empty = HashMap::new();
     let classes = classes.unwrap_or(&empty);
+    // validated once: values are then slices of it (cut at ASCII delimiters)
+    let valid = std::str::from_utf8(chunk).ok();
     let mut st = ChunkState {
         cols: Vec::new(),
+        follow: Vec::new(),
+        last: usize::MAX,
         index: HashMap::new(),
         dets: Vec::new(),
         classes,
@@ -472,14 +487,37 @@ fn scan_chunk(
                     if f.raw.is_empty() {
                         continue;
                     }
-                    let text = f.text(chunk);
+                    let text = f.text_in(chunk, valid);
                     st.cell(ids[k], line, f.raw.clone(), !f.escaped, &text, sink);
                 }
             });
         }
-        DatasetFormat::Jsonl | DatasetFormat::Json => {
-            let mut doc_start_lines = None;
-            let mut on = |v: &readers::JsonValue<'_>| {
+        DatasetFormat::Jsonl => {
+            let mut s = 0;
+            let mut ln = line_base;
+            while s < chunk.len() {
+                let e = memchr::memchr(b'\n', &chunk[s..]).map_or(chunk.len(), |k| s + k);
+                ln += 1;
+                let line = &chunk[s..e];
+                if line.iter().any(|c| !c.is_ascii_whitespace()) {
+                    // offsets relative to the chunk: walk the line, shift ranges
+                    let lv = valid.and_then(|v| v.get(s..e));
+                    let _ = walk_json_in(line, lv, |v| {
+                        if v.text.is_empty() {
+                            return;
+                        }
+                        let id = st.col(v.path);
+                        let verbatim = matches!(v.text, std::borrow::Cow::Borrowed(_));
+                        let raw = v.raw.start + s..v.raw.end + s;
+                        st.cell(id, ln, raw, verbatim, &v.text, sink);
+                    });
+                }
+                s = e + 1;
+            }
+            st.records = count_lines(chunk) + u64::from(chunk.last().is_some_and(|&c| c != b'\n'));
+        }
+        DatasetFormat::Json => {
+            let _ = walk_json_in(chunk, valid, |v| {
                 if v.text.is_empty() {
                     return;
                 }
@@ -487,39 +525,12 @@ fn scan_chunk(
                 let id = st.col(v.path);
                 let verbatim = matches!(v.text, std::borrow::Cow::Borrowed(_));
                 st.cell(id, line, v.raw.clone(), verbatim, &v.text, sink);
-            };
-            if format == DatasetFormat::Jsonl {
-                let mut s = 0;
-                while s < chunk.len() {
-                    let e = memchr::memchr(b'\n', &chunk[s..]).map_or(chunk.len(), |k| s + k);
-                    let line = &chunk[s..e];
-                    if line.iter().any(|c| !c.is_ascii_whitespace()) {
-                        // offsets relative to the chunk: walk the line, shift ranges
-                        let base = s;
-                        let _ = walk_json(line, |v| {
-                            let shifted = readers::JsonValue {
-                                path: v.path,
-                                raw: v.raw.start + base..v.raw.end + base,
-                                text: v.text.clone(),
-                                string: v.string,
-                            };
-                            on(&shifted);
-                        });
-                        doc_start_lines = Some(());
-                    }
-                    s = e + 1;
-                }
-                st.records =
-                    count_lines(chunk) + u64::from(chunk.last().is_some_and(|&c| c != b'\n'));
-            } else {
-                let _ = walk_json(chunk, &mut on);
-                st.records = 1;
-            }
-            let _ = doc_start_lines;
+            });
+            st.records = 1;
         }
         DatasetFormat::Sql => {
             let mut last_tuple = usize::MAX;
-            walk_sql(chunk, |v| {
+            walk_sql_in(chunk, valid, |v| {
                 if v.tuple_start != last_tuple {
                     last_tuple = v.tuple_start;
                     st.records += 1;
@@ -542,6 +553,11 @@ fn scan_chunk(
 
 struct ChunkState<'c> {
     cols: Vec<(String, ColClass, ColumnAcc)>,
+    /// `follow[k]`: the column seen right after column `k` last time, and
+    /// `last` the column just seen: records repeat their columns in order,
+    /// so the guess saves hashing every JSON path and SQL key.
+    follow: Vec<usize>,
+    last: usize,
     index: HashMap<String, usize>,
     dets: Vec<Detection>,
     classes: &'c HashMap<String, ColClass>,
@@ -551,6 +567,21 @@ struct ChunkState<'c> {
 
 impl ChunkState<'_> {
     fn col(&mut self, name: &str) -> usize {
+        if let Some(&g) = self.follow.get(self.last) {
+            if self.cols.get(g).is_some_and(|c| c.0 == name) {
+                self.last = g;
+                return g;
+            }
+        }
+        let k = self.col_lookup(name);
+        if let Some(f) = self.follow.get_mut(self.last) {
+            *f = k;
+        }
+        self.last = k;
+        k
+    }
+
+    fn col_lookup(&mut self, name: &str) -> usize {
         if let Some(&k) = self.index.get(name) {
             return k;
         }
@@ -562,6 +593,7 @@ impl ChunkState<'_> {
         });
         let k = self.cols.len();
         self.cols.push((name.to_owned(), cls, ColumnAcc::default()));
+        self.follow.push(usize::MAX);
         self.index.insert(name.to_owned(), k);
         k
     }
@@ -897,6 +929,44 @@ mod tests {
         assert!(col("legacy_ref").entities.is_empty());
         assert_eq!(col("note").entities[0].entity, Entity::PhoneSa);
         assert_eq!(col("note").entities[0].sample_rows, vec![3]);
+    }
+
+    #[test]
+    fn record_cuts_follow_quote_parity() {
+        // the byte-by-byte parity walk the vectorised cuts replace
+        fn walk(b: &[u8], q: u8, from: usize, target: usize) -> (usize, usize) {
+            let (mut parity, mut last, mut first) = (false, 0, b.len());
+            for (k, &c) in b.iter().enumerate().skip(from) {
+                if c == q {
+                    parity = !parity;
+                } else if c == b'\n' && !parity {
+                    last = k + 1;
+                    if k >= target && first == b.len() {
+                        first = k + 1;
+                    }
+                }
+            }
+            (last, first)
+        }
+        let csv = "id,note\n1,\"two\nlines\"\n2,\"a \"\"quoted\"\" word\"\n3,\"open\n4,x\n";
+        let sql = "INSERT INTO t VALUES ('a\nb'), ('it''s');\nINSERT INTO t VALUES ('c');\n-- '\n";
+        for (f, text) in [(DatasetFormat::Csv, csv), (DatasetFormat::Sql, sql)] {
+            let b = text.as_bytes();
+            let q = quote_char(f).unwrap();
+            for limit in 0..=b.len() {
+                assert_eq!(
+                    safe_cut(f, b, limit),
+                    walk(&b[..limit], q, 0, 0).0,
+                    "{limit}"
+                );
+            }
+            for from in [0, 3, 8] {
+                for target in from..b.len() {
+                    let want = walk(b, q, from, target).1;
+                    assert_eq!(safe_cut_from(f, b, from, target), want, "{from} {target}");
+                }
+            }
+        }
     }
 
     #[test]

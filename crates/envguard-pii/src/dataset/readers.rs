@@ -5,6 +5,17 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+/// The text of `b[r]`. `valid` is `b` as a `str` when the whole input is
+/// UTF-8 (validated once by the walker): slicing it only checks the two char
+/// boundaries, where `from_utf8_lossy` would validate every value again.
+#[inline]
+pub(crate) fn text_at<'a>(b: &'a [u8], valid: Option<&'a str>, r: Range<usize>) -> Cow<'a, str> {
+    match valid.and_then(|s| s.get(r.clone())) {
+        Some(t) => Cow::Borrowed(t),
+        None => String::from_utf8_lossy(&b[r]),
+    }
+}
+
 /// Counts `\n` in `b` fast.
 pub(crate) fn count_lines(b: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', b).count() as u64
@@ -41,7 +52,12 @@ pub struct Field {
 
 impl Field {
     pub fn text<'a>(&self, b: &'a [u8]) -> Cow<'a, str> {
-        let s = String::from_utf8_lossy(&b[self.raw.clone()]);
+        self.text_in(b, None)
+    }
+
+    /// [`Field::text`] with `valid`, `b` as a `str` if it is UTF-8 (see [`text_at`]).
+    pub(crate) fn text_in<'a>(&self, b: &'a [u8], valid: Option<&'a str>) -> Cow<'a, str> {
+        let s = text_at(b, valid, self.raw.clone());
         if self.escaped {
             Cow::Owned(s.replace("\"\"", "\""))
         } else {
@@ -144,7 +160,16 @@ const MAX_DEPTH: usize = 256;
 
 /// Visits every string and number in one or more concatenated JSON
 /// documents (JSONL works line by line or whole). Iterative, depth-capped.
-pub fn walk_json(b: &[u8], mut on: impl FnMut(&JsonValue<'_>)) -> Result<(), JsonError> {
+pub fn walk_json(b: &[u8], on: impl FnMut(&JsonValue<'_>)) -> Result<(), JsonError> {
+    walk_json_in(b, std::str::from_utf8(b).ok(), on)
+}
+
+/// [`walk_json`] with `valid`, `b` as a `str` if it is UTF-8 (see [`text_at`]).
+pub(crate) fn walk_json_in(
+    b: &[u8],
+    valid: Option<&str>,
+    mut on: impl FnMut(&JsonValue<'_>),
+) -> Result<(), JsonError> {
     let n = b.len();
     let mut i = 0;
     let mut path = String::new();
@@ -186,7 +211,7 @@ pub fn walk_json(b: &[u8], mut on: impl FnMut(&JsonValue<'_>)) -> Result<(), Jso
                 let text = if escaped {
                     Cow::Owned(unescape_json(&b[raw.clone()]))
                 } else {
-                    String::from_utf8_lossy(&b[raw.clone()])
+                    text_at(b, valid, raw.clone())
                 };
                 if expect_key {
                     let l = stack.last().map_or(0, |t| t.1);
@@ -211,7 +236,7 @@ pub fn walk_json(b: &[u8], mut on: impl FnMut(&JsonValue<'_>)) -> Result<(), Jso
                 while i < n && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
                     i += 1;
                 }
-                let text = String::from_utf8_lossy(&b[s..i]);
+                let text = text_at(b, valid, s..i);
                 on(&JsonValue {
                     path: &path,
                     raw: s..i,
@@ -451,10 +476,21 @@ pub fn escape_sql(s: &str) -> String {
 
 /// Visits the literals of every `INSERT INTO t [(cols)] VALUES (...), ...;`
 /// statement; other statements are skipped. Never panics on any input.
-pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
+pub fn walk_sql(b: &[u8], on: impl FnMut(&SqlValue<'_>)) {
+    walk_sql_in(b, std::str::from_utf8(b).ok(), on);
+}
+
+/// [`walk_sql`] with `valid`, `b` as a `str` if it is UTF-8 (see [`text_at`]).
+pub(crate) fn walk_sql_in(b: &[u8], valid: Option<&str>, mut on: impl FnMut(&SqlValue<'_>)) {
     let n = b.len();
     let mut i = 0;
-    let mut key = String::new();
+    let mut spare = String::new();
+    // the last `INSERT … VALUES` header parsed and its `table.column` keys:
+    // dumps repeat the same header on every statement, so it is compared
+    // bytewise instead of parsed again
+    let mut hdr = 0..0;
+    let mut keys: Vec<String> = Vec::new();
+    let mut table = String::new();
     while i < n {
         i = skip_ws(b, i);
         if i >= n {
@@ -464,42 +500,23 @@ pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
             i = skip_statement(b, i);
             continue;
         }
-        i = skip_ws(b, i + 6);
-        if keyword(b, i, b"IGNORE") {
-            i = skip_ws(b, i + 6);
-        }
-        if !keyword(b, i, b"INTO") {
-            i = skip_statement(b, i);
-            continue;
-        }
-        let (table, j) = ident(b, i + 4);
-        i = skip_ws(b, j);
-        let mut cols: Vec<String> = Vec::new();
-        if i < n && b[i] == b'(' {
-            i += 1;
-            loop {
-                let (c, j) = ident(b, i);
-                i = skip_ws(b, j);
-                if c.is_empty() && !(i < n && b[i] == b',') {
-                    break;
+        let i0 = i;
+        let hl = hdr.len();
+        if hl > 0 && b[i0..].starts_with(&b[hdr.clone()]) && keyword(b, i0 + hl - 6, b"VALUES") {
+            i = i0 + hl;
+        } else {
+            match sql_header(b, i, &mut table, &mut keys) {
+                Ok(next) => {
+                    i = next;
+                    hdr = i0..i;
                 }
-                cols.push(c);
-                if i < n && b[i] == b',' {
-                    i += 1;
+                Err(stop) => {
+                    hdr = 0..0;
+                    i = skip_statement(b, stop);
                     continue;
                 }
-                break;
             }
-            if i < n && b[i] == b')' {
-                i += 1;
-            }
-            i = skip_ws(b, i);
         }
-        if !keyword(b, i, b"VALUES") {
-            i = skip_statement(b, i);
-            continue;
-        }
-        i += 6;
         // tuples
         loop {
             i = skip_ws(b, i);
@@ -514,22 +531,25 @@ pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
                 if i >= n {
                     break;
                 }
-                key.clear();
-                key.push_str(&table);
-                key.push('.');
-                match cols.get(k) {
-                    Some(c) => key.push_str(c),
-                    None => key.push_str(&format!("#{}", k + 1)),
-                }
+                let key: &str = match keys.get(k) {
+                    Some(c) => c,
+                    None => {
+                        spare.clear();
+                        spare.push_str(&table);
+                        spare.push('.');
+                        spare.push_str(&format!("#{}", k + 1));
+                        &spare
+                    }
+                };
                 if b[i] == b'\'' {
                     let (raw, escaped, next) = sql_string(b, i);
                     let text = if escaped {
                         Cow::Owned(unescape_sql(&b[raw.clone()]))
                     } else {
-                        String::from_utf8_lossy(&b[raw.clone()])
+                        text_at(b, valid, raw.clone())
                     };
                     on(&SqlValue {
-                        key: &key,
+                        key,
                         raw,
                         text,
                         tuple_start,
@@ -564,9 +584,9 @@ pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
                             .all(|c| c.is_ascii_digit() || *c == b'-' || *c == b'.')
                     {
                         on(&SqlValue {
-                            key: &key,
+                            key,
                             raw: s..e,
-                            text: String::from_utf8_lossy(lit),
+                            text: text_at(b, valid, s..e),
                             tuple_start,
                         });
                     }
@@ -591,6 +611,55 @@ pub fn walk_sql(b: &[u8], mut on: impl FnMut(&SqlValue<'_>)) {
         }
         i = skip_statement(b, i);
     }
+}
+
+/// Parses `INSERT [IGNORE] INTO t [(cols)] VALUES` at `i`, filling `table`
+/// and the `table.column` keys; returns the index just after `VALUES`.
+/// On a statement that is not such an insert, `Err` holds where reading stopped.
+fn sql_header(
+    b: &[u8],
+    mut i: usize,
+    table: &mut String,
+    keys: &mut Vec<String>,
+) -> Result<usize, usize> {
+    let n = b.len();
+    i = skip_ws(b, i + 6);
+    if keyword(b, i, b"IGNORE") {
+        i = skip_ws(b, i + 6);
+    }
+    if !keyword(b, i, b"INTO") {
+        return Err(i);
+    }
+    let (t, j) = ident(b, i + 4);
+    *table = t;
+    i = skip_ws(b, j);
+    let mut cols: Vec<String> = Vec::new();
+    if i < n && b[i] == b'(' {
+        i += 1;
+        loop {
+            let (c, j) = ident(b, i);
+            i = skip_ws(b, j);
+            if c.is_empty() && !(i < n && b[i] == b',') {
+                break;
+            }
+            cols.push(c);
+            if i < n && b[i] == b',' {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        if i < n && b[i] == b')' {
+            i += 1;
+        }
+        i = skip_ws(b, i);
+    }
+    if !keyword(b, i, b"VALUES") {
+        return Err(i);
+    }
+    keys.clear();
+    keys.extend(cols.iter().map(|c| format!("{table}.{c}")));
+    Ok(i + 6)
 }
 
 #[cfg(test)]
@@ -629,6 +698,21 @@ mod tests {
             ]
         );
         assert!(walk_json(b"{\"a\": @}", |_| {}).is_err());
+    }
+
+    #[test]
+    fn sql_repeated_headers() {
+        // a mysqldump-style run of one header, a reordered column list, a
+        // statement that only starts like the cached header, another table
+        let b = b"INSERT INTO p (a, b) VALUES ('x', 'y');\nINSERT INTO p (a, b) VALUES ('z', 'w');\nINSERT INTO p (b, a) VALUES ('1', '2');\nINSERT INTO p (a, b) VALUESX ('q', 'r');\nINSERT INTO p (a, b) VALUES('s', 't');\nINSERT INTO q VALUES ('v');";
+        let mut v = Vec::new();
+        walk_sql(b, |s| {
+            v.push(format!("{}={}", s.key, s.text));
+        });
+        assert_eq!(
+            v,
+            ["p.a=x", "p.b=y", "p.a=z", "p.b=w", "p.b=1", "p.a=2", "p.a=s", "p.b=t", "q.#1=v"]
+        );
     }
 
     #[test]

@@ -388,11 +388,19 @@ pub(super) fn whole_cell_name(text: &str) -> Option<Detection> {
     if t.is_empty() || t.len() > 120 {
         return None;
     }
-    let ok = t
-        .chars()
-        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.' | '’' | 'ـ'));
-    let words = t.split_whitespace().count();
-    if !ok || !(1..=6).contains(&words) || !t.chars().any(char::is_alphabetic) {
+    // one pass; the only whitespace a name cell may hold is ' ' (letters never are)
+    let (mut alpha, mut words, mut in_word) = (false, 0, false);
+    for c in t.chars() {
+        if crate::context::is_alphabetic_fast(c) {
+            alpha = true;
+        } else if !matches!(c, ' ' | '\'' | '-' | '.' | '’' | 'ـ') {
+            return None;
+        }
+        // words: runs between spaces
+        words += usize::from(c != ' ' && !in_word);
+        in_word = c != ' ';
+    }
+    if !alpha || !(1..=6).contains(&words) {
         return None;
     }
     let s = text.len() - text.trim_start().len();

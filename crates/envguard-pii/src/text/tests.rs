@@ -203,3 +203,20 @@ fn written_out_dates_of_birth() {
     // A bare appointment date is not personal data on its own.
     assert!(ents("the review is on 12 Mar 2024").is_empty());
 }
+
+#[test]
+fn name_column_cells() {
+    fn name(t: &str) -> Option<&str> {
+        whole_cell_name(t).map(|d| &t[d.span])
+    }
+    assert_eq!(name("  Noura  Al-Qahtani "), Some("Noura  Al-Qahtani"));
+    assert_eq!(
+        name("عبدالرحمن تركي التميمي"),
+        Some("عبدالرحمن تركي التميمي")
+    );
+    assert_eq!(name("Mary O'Brien"), Some("Mary O'Brien"));
+    // Not a name cell: seven words, a digit, punctuation only.
+    assert_eq!(name("a b c d e f g"), None);
+    assert_eq!(name("Room 12"), None);
+    assert_eq!(name(" - . "), None);
+}

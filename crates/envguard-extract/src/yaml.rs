@@ -330,10 +330,10 @@ fn parse<'a>(text: &'a str, sink: &mut Sink, keep: Option<&'a mut Vec<Tree>>) {
         end: end_of(text),
         text,
         cursor: (0, 0),
-        // Room for a dense file's nodes (a node every 8 bytes or so) from
-        // the start: growing by doubling holds two arrays at once.
+        // Room for a typical file's nodes (one every 64 bytes) from the start;
+        // a dense file grows by doubling (reserving for the densest costs every file page faults).
         tree: Tree {
-            nodes: Vec::with_capacity(text.len() / 8),
+            nodes: Vec::with_capacity(text.len() / 64),
             roots: Vec::new(),
         },
         stack: Vec::new(),

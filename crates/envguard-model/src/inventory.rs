@@ -90,7 +90,8 @@ impl Default for ScanSettings {
         ScanSettings {
             exclude: Vec::new(),
             max_file_size: 100 * 1024 * 1024,
-            structured_max_bytes: 10 * 1024 * 1024,
+            // envguard-extract's DEFAULT_STRUCTURED_MAX_BYTES (why 3 MiB: there).
+            structured_max_bytes: 3 * 1024 * 1024,
             infer: true,
         }
     }

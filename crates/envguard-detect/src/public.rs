@@ -106,8 +106,10 @@ mod tests {
         ] {
             assert!(is_public_value(v), "{v}");
         }
+        // A made-up secret key: it is the point of this test (and of
+        // envguard's check of its own repository, which must stay clean).
         for v in [
-            "sk_live_51H8xYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGh",
+            "sk_live_51H8xYzAbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGh", // envguard: ignore[R01.hardcoded-secret]
             "sk.eyJ1IjoiYWNtZWhlYWx0aCIsImEiOiJjbGs4eDl5ejAwMDFh",
             "G-7xk2m9qplr!x",
             "UA-12ab5678-1",

@@ -30,10 +30,10 @@ pub(crate) fn pipelines_of(
     let mut pipelines = Vec::new();
     let mut problems = Vec::new();
     for (path, rel) in files {
-        let rel = rel.clone();
-        let Some(system) = CiSystem::of_path(&rel) else {
+        let Some(system) = CiSystem::of_path(rel) else {
             continue;
         };
+        let rel = rel.clone();
         let bytes = match read(path, &rel, inventory.scan.max_file_size) {
             Read::Text { bytes, .. } => bytes,
             Read::Binary(d) | Read::NotChecked(d) => {

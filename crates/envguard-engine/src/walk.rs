@@ -64,11 +64,12 @@ pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
         source,
     })?;
     let detector = Detector::builtin();
+    let infra = infra_wanted(opts.skip_rules);
     let scope = opts.scope();
     let (tx, rx) = mpsc::channel::<Msg>();
     let visit = move |v: Visit<'_>| {
         let msg = match v {
-            Visit::File { path, rel } => scan_one(path, &rel, detector, opts),
+            Visit::File { path, rel } => scan_one(path, &rel, detector, infra, opts),
             Visit::Diagnostic(d) if d.kind == DiagnosticKind::Config => Msg::Note(d),
             Visit::Diagnostic(d) => Msg::Skipped(d),
         };
@@ -124,7 +125,13 @@ impl<'a> CheckOptions<'a> {
     }
 }
 
-fn scan_one(path: &Path, rel: &str, detector: &Detector, opts: &CheckOptions<'_>) -> Msg {
+fn scan_one(
+    path: &Path,
+    rel: &str,
+    detector: &Detector,
+    infra: bool,
+    opts: &CheckOptions<'_>,
+) -> Msg {
     let inventory = opts.inventory;
     let (bytes, note) = match crate::scope::read(path, rel, inventory.scan.max_file_size) {
         Read::Text { bytes, note } => (bytes, note),
@@ -145,7 +152,6 @@ fn scan_one(path: &Path, rel: &str, detector: &Detector, opts: &CheckOptions<'_>
         }
     }
     let env = inventory.attribute(rel);
-    let infra = infra_wanted(opts.skip_rules);
     let mut outcome = process_file(
         rel,
         &bytes,

@@ -76,10 +76,19 @@ impl Needs {
 
 /// The declarations of the rule with this id (none for an unknown id).
 pub fn needs_of(id: &str) -> Needs {
-    registry()
-        .into_iter()
-        .find(|r| r.meta().id == id)
-        .map(|r| r.needs())
+    // Asked once per finding (suppression, matrix cells): the registry is
+    // built once.
+    static NEEDS: std::sync::OnceLock<Vec<(&'static str, Needs)>> = std::sync::OnceLock::new();
+    NEEDS
+        .get_or_init(|| {
+            registry()
+                .iter()
+                .map(|r| (r.meta().id, r.needs()))
+                .collect()
+        })
+        .iter()
+        .find(|(rule, _)| *rule == id)
+        .map(|(_, n)| *n)
         .unwrap_or_default()
 }
 

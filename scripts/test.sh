@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export INSTA_UPDATE=no
+# The real components some tests run against (OpenBao, in-toto, aiosmtpd):
+# installed once into a virtual environment beside the target directory. The
+# tests find it through ENVGUARD_TEST_VENV (or call scripts/pyenv.sh themselves).
+ENVGUARD_TEST_VENV="$(bash scripts/pyenv.sh)"
+export ENVGUARD_TEST_VENV
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
   cargo test --workspace --locked --doc

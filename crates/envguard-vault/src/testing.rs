@@ -151,6 +151,11 @@ impl DevServer {
         })
     }
 
+    /// The server's process id (to read its CPU time in a benchmark).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn address(&self) -> &str {
         &self.address

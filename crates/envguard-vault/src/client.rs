@@ -352,6 +352,13 @@ impl Client {
         self.decode("GET", path, body)
     }
 
+    /// `sys/seal`: seals the server (it answers 503 until unsealed). Needs
+    /// `sudo` on `sys/seal`; for tests of a sealed server and for incident
+    /// response.
+    pub fn seal(&self) -> Result<(), VaultError> {
+        self.call("PUT", "sys/seal", None).map(drop)
+    }
+
     // ---- KV version 2 -------------------------------------------------------
 
     /// Reads a secret's data (the current version, or `version`).

@@ -18,6 +18,11 @@
 //!   capabilities;
 //! - `deny` on the chosen pattern wins over every other capability.
 //!
+//! A templated segment (`secret/data/{{identity.entity.name}}/*`) is filled
+//! in per token by the server; not knowing the token, envguard lets it match
+//! any one segment, as `+` does (a grant it reports may be narrower on the
+//! server, never wider).
+//!
 //! Parameter constraints (`allowed_parameters`, `required_parameters`,
 //! wrapping TTLs) only narrow a grant; they are read and ignored, so a grant
 //! reported here may be narrower on the server, never wider.
@@ -206,9 +211,9 @@ impl PathPattern {
             if last && glob {
                 // `+` then `*` (`secret/+*`) reads as a `+` segment prefix of
                 // anything; otherwise a string prefix of this segment.
-                return *p == "+" || s.starts_with(p);
+                return is_any_segment(p) || s.starts_with(p);
             }
-            if *p != "+" && *p != s {
+            if !is_any_segment(p) && *p != s {
                 return false;
             }
         }
@@ -236,6 +241,11 @@ impl fmt::Display for PathPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A `+` segment, or a templated one (`{{identity.entity.name}}`).
+fn is_any_segment(seg: &str) -> bool {
+    seg == "+" || (seg.contains("{{") && seg.contains("}}"))
 }
 
 /// One `path "…" { … }` block.
@@ -586,10 +596,11 @@ fn examples_under(pattern: &PathPattern, prefix: &str) -> Vec<String> {
         let last_body = i + 1 == body.len();
         let pre_seg = pre.get(i).copied();
         let pre_full = i + 1 < pre.len(); // a whole segment of the prefix
+        let any = is_any_segment(p);
         let seg = match (*p, pre_seg) {
-            ("+", Some(s)) if pre_full => s.to_owned(),
-            ("+", Some(s)) => format!("{s}{PROBE_SEGMENT}"),
-            ("+", None) => PROBE_SEGMENT.to_owned(),
+            (_, Some(s)) if any && pre_full => s.to_owned(),
+            (_, Some(s)) if any => format!("{s}{PROBE_SEGMENT}"),
+            (_, None) if any => PROBE_SEGMENT.to_owned(),
             (lit, Some(s)) if pre_full => {
                 if lit == s || (last_body && pattern.is_glob() && s.starts_with(lit)) {
                     s.to_owned()
@@ -751,6 +762,27 @@ path "secret/data/prod/db" { capabilities = ["read"] }
         let q = Policy::parse(
             "staging-only",
             r#"path "secret/data/staging/+" { capabilities = ["read"] }"#,
+        )
+        .expect("parses");
+        assert!(PolicySet::new([&q])
+            .can_read_under("secret/data/prod/")
+            .is_none());
+    }
+
+    #[test]
+    fn a_templated_segment_may_be_any_environment() {
+        let p = Policy::parse(
+            "per-entity",
+            r#"path "secret/data/{{identity.entity.metadata.env}}/*" { capabilities = ["read"] }"#,
+        )
+        .expect("parses");
+        let g = PolicySet::new([&p])
+            .can_read_under("secret/data/prod/")
+            .expect("may reach prod");
+        assert_eq!(g.path, "secret/data/prod/");
+        let q = Policy::parse(
+            "per-entity-staging",
+            r#"path "secret/data/staging/{{identity.entity.name}}/*" { capabilities = ["read"] }"#,
         )
         .expect("parses");
         assert!(PolicySet::new([&q])

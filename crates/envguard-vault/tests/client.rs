@@ -211,3 +211,45 @@ fn from_env_reads_the_vault_variables() {
     std::env::remove_var("BAO_TOKEN");
     assert!(matches!(Client::from_env(), Err(VaultError::Config(_))));
 }
+
+/// A sealed server answers 503: a typed, transient error after the bounded retries.
+#[test]
+fn a_sealed_server_is_a_transient_503() {
+    let s = server();
+    let c = s.client();
+    c.seal().expect("seal");
+    let e = c.mounts().expect_err("sealed");
+    assert!(matches!(e, VaultError::Status { status: 503, .. }), "{e}");
+    assert!(e.is_transient());
+    assert!(e.to_string().contains("sys/mounts"), "{e}");
+}
+
+/// Something that is not Vault answers at the address (an SSO proxy's
+/// login page): a typed "malformed response" naming address and path.
+#[test]
+fn a_non_json_answer_is_a_malformed_response() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    let proxy = std::thread::spawn(move || {
+        if let Ok((mut conn, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let page = "<html><body>Sign in to continue</body></html>";
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    let c = Client::new(&address, "t").expect("client");
+    let e = c.kv_metadata("secret", "prod/db").expect_err("html");
+    assert!(matches!(e, VaultError::Malformed { .. }), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains(&address) && text.contains("secret/metadata/prod/db"),
+        "{text}"
+    );
+    proxy.join().expect("proxy thread");
+}

@@ -420,8 +420,9 @@ impl Policy {
             column,
             message,
         };
-        let doc: Doc =
-            serde_json::from_str(text).map_err(|e| err(e.line(), e.column(), e.to_string()))?;
+        // serde_json counts a column 0 before a line's first character
+        let doc: Doc = serde_json::from_str(text)
+            .map_err(|e| err(e.line().max(1), e.column().max(1), e.to_string()))?;
         let mut rules = Vec::new();
         for (path, block) in doc.path {
             let mut caps = Capabilities::NONE;
@@ -820,6 +821,13 @@ path "secret/data/prod/db" { capabilities = ["read"] }
         assert!(e.to_string().contains("policy \"typo\", line 2, column 19"));
         let e = Policy::parse("key", "paths \"x\" {}\n").expect_err("unknown block");
         assert!(e.message.contains("paths"));
+    }
+
+    #[test]
+    fn json_errors_have_a_column_of_at_least_one() {
+        // found by the fuzz target: a control character right after a newline
+        let e = Policy::parse("fuzz", "{\"path\": {\"a\n\": {}}}").expect_err("bad json");
+        assert_eq!((e.line, e.column), (2, 1), "{e}");
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct DevServer {
     address: String,
     root_token: String,
     dir: tempfile::TempDir,
+    /// `-dev-tls`: the CA certificate the server's certificate is signed with.
+    ca_file: Option<PathBuf>,
 }
 
 /// The `bao` binary: `$ENVGUARD_TEST_VENV/bin/bao`, or the one of the
@@ -88,11 +90,21 @@ impl DevServer {
     /// device creation is allowed (`unsafe_allow_api_audit_creation`), so
     /// tests can enable and disable file devices.
     pub fn start() -> Result<DevServer, DevServerError> {
+        DevServer::start_inner(false)
+    }
+
+    /// [`DevServer::start`] with TLS (`-dev-tls`): an `https://` address and
+    /// a CA certificate of its own ([`DevServer::ca_file`]).
+    pub fn start_tls() -> Result<DevServer, DevServerError> {
+        DevServer::start_inner(true)
+    }
+
+    fn start_inner(tls: bool) -> Result<DevServer, DevServerError> {
         let bao = bao_binary()?;
         let mut last = None;
         // A port taken between the probe and the server's bind: try another.
         for _ in 0..3 {
-            match DevServer::start_with(&bao) {
+            match DevServer::start_with(&bao, tls) {
                 Ok(s) => return Ok(s),
                 Err(e @ DevServerError::NotHealthy { .. }) => last = Some(e),
                 Err(e) => return Err(e),
@@ -101,10 +113,18 @@ impl DevServer {
         Err(last.unwrap_or_else(|| DevServerError::Missing("no attempt made".to_owned())))
     }
 
-    fn start_with(bao: &Path) -> Result<DevServer, DevServerError> {
+    fn start_with(bao: &Path, tls: bool) -> Result<DevServer, DevServerError> {
         let dir = tempfile::Builder::new().prefix("envguard-bao-").tempdir()?;
         let port = free_port()?;
-        let address = format!("http://127.0.0.1:{port}");
+        let scheme = if tls { "https" } else { "http" };
+        let address = format!("{scheme}://127.0.0.1:{port}");
+        let tls_dir = dir.path().join("tls");
+        let mut tls_args = Vec::new();
+        if tls {
+            std::fs::create_dir(&tls_dir)?;
+            tls_args.push("-dev-tls".to_owned());
+            tls_args.push(format!("-dev-tls-cert-dir={}", tls_dir.display()));
+        }
         let root_token = format!("envguard-dev-root-{}-{port}", std::process::id());
         let config = dir.path().join("extra.hcl");
         std::fs::write(&config, "unsafe_allow_api_audit_creation = true\n")?;
@@ -114,6 +134,7 @@ impl DevServer {
             .arg(format!("-dev-root-token-id={root_token}"))
             .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
             .arg(format!("-config={}", config.display()))
+            .args(&tls_args)
             .env("HOME", dir.path())
             .env_remove("VAULT_ADDR")
             .env_remove("BAO_ADDR")
@@ -130,16 +151,22 @@ impl DevServer {
             address,
             root_token,
             dir,
+            ca_file: tls.then(|| tls_dir.join("vault-ca.pem")),
         };
         server.wait_healthy(Duration::from_secs(30))?;
         Ok(server)
     }
 
     fn wait_healthy(&self, limit: Duration) -> Result<(), DevServerError> {
-        let client = self.client().with_timeout(Duration::from_secs(2));
         let start = Instant::now();
         while start.elapsed() < limit {
-            if client.health().is_ok_and(|h| h.initialized && !h.sealed) {
+            // with TLS, the CA file appears once the server has made it
+            let healthy = self.try_client().is_ok_and(|c| {
+                c.with_timeout(Duration::from_secs(2))
+                    .health()
+                    .is_ok_and(|h| h.initialized && !h.sealed)
+            });
+            if healthy {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -170,14 +197,30 @@ impl DevServer {
         self.dir.path()
     }
 
-    /// A client with the root token, without retries (a test sees the first error).
-    pub fn client(&self) -> Client {
-        match Client::new(&self.address, &self.root_token) {
-            Ok(c) => c.with_retry(crate::client::RetryPolicy {
+    /// With `-dev-tls`, the server's CA certificate (PEM).
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
+    fn try_client(&self) -> Result<Client, crate::error::VaultError> {
+        let c =
+            Client::new(&self.address, &self.root_token)?.with_retry(crate::client::RetryPolicy {
                 max_retries: 0,
                 ..Default::default()
-            }),
-            // The address and token are built above and always valid.
+            });
+        match &self.ca_file {
+            Some(ca) => c.with_ca_file(ca),
+            None => Ok(c),
+        }
+    }
+
+    /// A client with the root token (and the CA of a TLS server), without
+    /// retries (a test sees the first error).
+    pub fn client(&self) -> Client {
+        match self.try_client() {
+            Ok(c) => c,
+            // The address and token are built above and always valid, and
+            // the CA file exists once the server answered `sys/health`.
             Err(e) => unreachable!("dev server client: {e}"),
         }
     }

@@ -253,3 +253,33 @@ fn a_non_json_answer_is_a_malformed_response() {
     );
     proxy.join().expect("proxy thread");
 }
+
+/// A TLS server with a private CA: trusted through the CA file (as
+/// `VAULT_CACERT`), refused without it, with the address in the error.
+#[test]
+fn https_with_a_private_ca() {
+    let s =
+        DevServer::start_tls().unwrap_or_else(|e| panic!("the OpenBao dev server is needed: {e}"));
+    assert!(s.address().starts_with("https://"));
+    let c = s.client();
+    assert!(c.health().expect("health over TLS").initialized);
+    let bare = Client::new(s.address(), s.root_token())
+        .expect("client")
+        .with_retry(envguard_vault::RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        });
+    let e = bare.mounts().expect_err("unknown issuer");
+    assert!(matches!(e, VaultError::Unreachable { .. }), "{e}");
+    assert!(e.to_string().contains(s.address()), "{e}");
+    let not_pem = s.dir().join("not.pem");
+    std::fs::write(&not_pem, "hello").expect("write");
+    let e = Client::new(s.address(), "t")
+        .expect("client")
+        .with_ca_file(&not_pem)
+        .expect_err("no certificate");
+    assert!(
+        matches!(e, VaultError::Config(_)) && e.to_string().contains("not.pem"),
+        "{e}"
+    );
+}

@@ -605,3 +605,95 @@ impl Snapshot {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy_env(name: &str) -> Option<String> {
+        SnapshotOptions::default()
+            .policy_environment(name)
+            .map(|e| e.name)
+    }
+
+    #[test]
+    fn environments_from_policy_names() {
+        assert_eq!(policy_env("staging-app").as_deref(), Some("staging"));
+        assert_eq!(policy_env("prod_readonly").as_deref(), Some("prod"));
+        assert_eq!(policy_env("payments.production").as_deref(), Some("prod"));
+        assert_eq!(policy_env("pre-prod-deployer").as_deref(), Some("preprod"));
+        // not prod, whatever the word `prod` in it
+        assert_eq!(policy_env("nonprod-reader").as_deref(), Some("nonprod"));
+        assert_eq!(policy_env("non-prod-reader").as_deref(), Some("nonprod"));
+        // ordinary words and Vault's own policies name no environment
+        assert_eq!(policy_env("app-test-runner"), None);
+        assert_eq!(policy_env("default"), None);
+        assert_eq!(policy_env("root"), None);
+        assert_eq!(policy_env("product-catalog"), None);
+    }
+
+    #[test]
+    fn environments_of_mounts_and_paths() {
+        let o = SnapshotOptions::default();
+        let env = |m: &str, p: &str| o.secret_environment(m, p).map(|e| (e.name, e.evidence));
+        assert_eq!(
+            env("kv-prod/", "payments/db").map(|e| e.0).as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            env("secret/", "staging/ci/key").map(|e| e.0).as_deref(),
+            Some("staging")
+        );
+        assert_eq!(env("secret/", "apps/payments/db"), None);
+        assert_eq!(env("secret/", "src/test/key"), None);
+        let mut over = EnvOverrides::default();
+        over.paths
+            .insert("secret/apps/".to_owned(), "prod".to_owned());
+        let o = SnapshotOptions::new(Inventory::default(), &over).expect("valid");
+        let t = o
+            .secret_environment("secret/", "apps/payments/db")
+            .expect("override");
+        assert_eq!(
+            (t.name.as_str(), t.evidence.as_str()),
+            ("prod", "override \"secret/apps/\"")
+        );
+    }
+
+    #[test]
+    fn age_follows_the_rotation_stamp_rules() {
+        let meta = |custom: &[(&str, &str)]| -> KvMetadata {
+            serde_json::from_value(serde_json::json!({
+                "current_version": 2,
+                "created_time": "2026-01-01T00:00:00Z",
+                "updated_time": "2026-06-01T00:00:00Z",
+                "custom_metadata": custom.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+                "versions": {
+                    "1": {"created_time": "2026-01-01T00:00:00Z", "deletion_time": "", "destroyed": false},
+                    "2": {"created_time": "2026-03-01T00:00:00Z", "deletion_time": "", "destroyed": false}
+                }
+            }))
+            .expect("metadata")
+        };
+        let at = |m: KvMetadata| SecretMeta::from_metadata("kv/", "x", m, None);
+        // no stamp: the current version's time, not updated_time
+        let (s, p) = at(meta(&[]));
+        assert_eq!(s.last_rotated_utc.to_string(), "2026-03-01T00:00:00Z");
+        assert!(p.is_none());
+        // a stamp of this version: its time, even an older one (an import)
+        let (s, _) = at(meta(&[
+            (ROTATED_KEY, "2025-12-01T00:00:00Z"),
+            (ROTATED_VERSION_KEY, "2"),
+        ]));
+        assert_eq!(s.last_rotated_utc.to_string(), "2025-12-01T00:00:00Z");
+        // a stamp of an older version: a newer version wins
+        let (s, _) = at(meta(&[
+            (ROTATED_KEY, "2025-12-01T00:00:00Z"),
+            (ROTATED_VERSION_KEY, "1"),
+        ]));
+        assert_eq!(s.last_rotated_utc.to_string(), "2026-03-01T00:00:00Z");
+        // a malformed stamp is reported, not fatal
+        let (s, p) = at(meta(&[(ROTATED_KEY, "last tuesday")]));
+        assert!(s.rotated_utc.is_none());
+        assert!(p.expect("problem").contains("kv/x"));
+    }
+}

@@ -539,13 +539,17 @@ impl PolicySet {
     pub fn grants_under(&self, prefix: &str) -> Vec<Grant> {
         let prefix = prefix.trim_start_matches('/');
         let mut out: BTreeMap<PathPattern, Grant> = BTreeMap::new();
-        let mut candidates: Vec<String> = vec![prefix.to_owned()];
-        for tail in ["", PROBE_SEGMENT, "envguard-any/envguard-any"] {
-            candidates.push(join_probe(prefix, tail));
-        }
+        // examples below the prefix first: the prefix itself is a folder,
+        // a poor example of a secret
+        let mut candidates: Vec<String> = Vec::new();
         for pattern in self.rules.keys() {
             candidates.extend(examples_under(pattern, prefix));
         }
+        for tail in [PROBE_SEGMENT, "envguard-any/envguard-any", ""] {
+            candidates.push(join_probe(prefix, tail));
+        }
+        candidates.push(prefix.to_owned());
+        candidates.sort_by_key(|c| c == prefix);
         for path in candidates {
             if !path.starts_with(prefix) {
                 continue;
@@ -780,7 +784,7 @@ path "secret/data/prod/db" { capabilities = ["read"] }
         let g = PolicySet::new([&p])
             .can_read_under("secret/data/prod/")
             .expect("may reach prod");
-        assert_eq!(g.path, "secret/data/prod/");
+        assert_eq!(g.path, "secret/data/prod/envguard-any");
         let q = Policy::parse(
             "per-entity-staging",
             r#"path "secret/data/staging/{{identity.entity.name}}/*" { capabilities = ["read"] }"#,

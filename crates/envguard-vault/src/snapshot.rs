@@ -375,7 +375,8 @@ pub struct CrossGrant {
     /// (`secret/data/prod/`).
     pub prefix: String,
     pub target_environment: EnvTag,
-    /// What the policy grants there, with an example path.
+    /// What the policy grants there, with an example path: a secret of the
+    /// snapshot when one is reached, else a made-up one.
     pub grant: Grant,
 }
 
@@ -586,9 +587,19 @@ impl Snapshot {
                 if tenv.name == penv.name || tenv.tier <= penv.tier {
                     continue;
                 }
-                for grant in set.grants_under(prefix) {
+                for mut grant in set.grants_under(prefix) {
                     if !(grant.capabilities.reads() || grant.capabilities.writes()) {
                         continue;
+                    }
+                    // a real secret it reaches makes the better example
+                    if let Some(real) = self
+                        .secrets
+                        .iter()
+                        .map(SecretMeta::data_path)
+                        .filter(|d| d.starts_with(prefix.as_str()))
+                        .find(|d| set.capabilities(d).pattern.as_ref() == Some(&grant.pattern))
+                    {
+                        grant.path = real;
                     }
                     if seen.insert((p.policy.name.clone(), prefix.clone(), grant.pattern.clone())) {
                         out.push(CrossGrant {

@@ -173,7 +173,7 @@ path "secret/data/prod/*" { capabilities = ["read"] }"#,
         cross,
         vec![
             "qa-reports (qa) -> kv-prod/data/ (prod) via +/data/payments/db e.g. kv-prod/data/payments/db [\"read\", \"update\"]",
-            "staging-ci (staging) -> secret/data/prod/ (prod) via secret/data/prod/* e.g. secret/data/prod/ [\"read\"]",
+            "staging-ci (staging) -> secret/data/prod/ (prod) via secret/data/prod/* e.g. secret/data/prod/ci/deploy-key [\"read\"]",
         ]
     );
 

@@ -167,14 +167,17 @@ pub trait Backend {
         action: &str,
         details: serde_json::Value,
     ) -> Result<(), SecretsError>;
-    /// Reads of `name` at `version` recorded since `since_unix` (003 §6 step 5:
+    /// A position in the environment's access log: [`Backend::reads_since`]
+    /// counts what was recorded after it.
+    fn log_cursor(&mut self, env: &str) -> Result<u64, SecretsError>;
+    /// Reads of `name` at `version` recorded after `cursor` (003 §6 step 5:
     /// no consumer still reads the old secret).
     fn reads_since(
         &mut self,
         env: &str,
         name: &str,
         version: u64,
-        since_unix: i64,
+        cursor: u64,
     ) -> Result<u64, SecretsError>;
     /// The store as facts for `secrets audit` (000 §4).
     fn facts(&mut self, actor: &Actor) -> Result<StoreFacts, SecretsError>;

@@ -889,43 +889,38 @@ impl Backend for EmbeddedStore {
         self.log(actor, env, action, details)
     }
 
+    fn log_cursor(&mut self, env: &str) -> Result<u64, SecretsError> {
+        self.ledger(env)?
+            .store()
+            .size()
+            .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))
+    }
+
     fn reads_since(
         &mut self,
         env: &str,
         name: &str,
         version: u64,
-        since_unix: i64,
+        cursor: u64,
     ) -> Result<u64, SecretsError> {
         let ledger = self.ledger(env)?;
-        let store = ledger.store();
-        // Entries are in time order: walk back from the end until before `since`.
-        let size = store
-            .size()
-            .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))?;
         let mut reads = 0u64;
-        let mut i = size;
-        while i > 0 {
-            i -= 1;
-            let Some(row) = store
-                .entry(i)
-                .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))?
-            else {
-                break;
-            };
-            if row.unix_seconds < since_unix {
-                break;
-            }
-            let Some(payload) = row.payload else { continue };
-            let Ok(ev) = serde_json::from_slice::<Value>(&payload) else {
-                continue;
-            };
-            if ev["action"] == "secrets.read"
-                && ev["details"]["name"] == name
-                && ev["details"]["version"] == version
-            {
-                reads += 1;
-            }
-        }
+        ledger
+            .store()
+            .scan(cursor, &mut |row| {
+                if let Some(payload) = &row.payload {
+                    if let Ok(ev) = serde_json::from_slice::<Value>(payload) {
+                        if ev["action"] == "secrets.read"
+                            && ev["details"]["name"] == name
+                            && ev["details"]["version"] == version
+                        {
+                            reads += 1;
+                        }
+                    }
+                }
+                Ok(true)
+            })
+            .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))?;
         Ok(reads)
     }
 

@@ -94,7 +94,8 @@ pub struct RotationState {
     pub new_version: Option<u64>,
     pub new_fingerprint: Option<String>,
     pub commands: Vec<(String, CommandOutcome)>,
-    pub cutover_unix: Option<i64>,
+    /// The access log's position right after the cutover.
+    pub cutover_cursor: Option<u64>,
     pub reads_after_cutover: Option<u64>,
     pub revoke_confirmed: Option<bool>,
     /// Ledger size before the evidence append (a resumed run looks from here).
@@ -299,7 +300,7 @@ pub fn rotate(
                 new_version: None,
                 new_fingerprint: None,
                 commands: Vec::new(),
-                cutover_unix: None,
+                cutover_cursor: None,
                 reads_after_cutover: None,
                 revoke_confirmed: None,
                 evidence_from: None,
@@ -441,8 +442,8 @@ fn run_step(
                     )))
                 }
             }
-            if state.cutover_unix.is_none() {
-                state.cutover_unix = Some(now_utc().1);
+            if state.cutover_cursor.is_none() {
+                state.cutover_cursor = Some(store.log_cursor(&env)?);
             }
             if let Some(cmd) = &spec.health {
                 let (_, value) = store.get(actor, &env, &name, Which::Current)?;
@@ -472,7 +473,7 @@ fn run_step(
                 .find(|v| v.version == old)
                 .map(|v| v.state);
             if state.mode == Mode::Scheduled {
-                let since = state.cutover_unix.unwrap_or(0);
+                let since = state.cutover_cursor.unwrap_or(0);
                 let reads = store.reads_since(&env, &name, old, since)?;
                 state.reads_after_cutover = Some(reads);
                 if reads > 0 && old_state != Some(VersionState::Destroyed) {

@@ -625,3 +625,53 @@ fn check_store_names_the_live_prod_secret_without_printing_it() {
     r.run(&["check", ".", "-f", "json", "--no-progress"]);
     assert_eq!(r.ledger_actions("prod").len(), n);
 }
+
+/// The README's tour, on a copy of `examples/secrets-store`.
+#[test]
+fn the_readme_tour_runs_on_the_example() {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_name() == ".envguard" {
+                continue;
+            }
+            let dest = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &dest);
+            } else {
+                std::fs::copy(e.path(), dest).unwrap();
+            }
+        }
+    }
+    let r = Repo::new();
+    std::fs::remove_dir_all(&r.dir).unwrap();
+    copy(&common::repo_root().join("examples/secrets-store"), &r.dir);
+    r.ok(&["secrets", "init", "prod"]);
+    let out = r.run_in(
+        &[
+            "secrets",
+            "put",
+            "prod",
+            "db/password",
+            "--kind",
+            "password",
+        ],
+        VALUE,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = r.run(&["secrets", "audit"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = common::stdout(&out);
+    assert!(
+        text.contains("secrets-policy.toml:18:1: error: Policy `staging-ci` (staging, a test environment) may read production secrets"),
+        "{text}"
+    );
+    let out = r.ok(&["secrets", "rotate", "prod", "db/password"]);
+    assert!(out.contains("v1 -> v2"), "{out}");
+    let due = r.ok(&["secrets", "due"]);
+    assert!(
+        due.contains("prod/db/password") && due.contains("in 90 days"),
+        "{due}"
+    );
+}

@@ -62,12 +62,21 @@ pub fn calendar(facts: &StoreFacts, period_days: u32, all: bool) -> Vec<DueEntry
             let due_unix = s
                 .last_rotated_unix
                 .map(|t| t + i64::from(period_days) * day);
-            let days_left = due_unix.map(|d| (d - facts.as_of_unix).div_euclid(day));
-            let status = match days_left {
-                None => DueStatus::Unknown,
-                Some(d) if d < 0 => DueStatus::Overdue,
-                Some(d) if d <= i64::from(facts.due_soon_days) => DueStatus::DueSoon,
-                Some(_) => DueStatus::Ok,
+            // Whole days, rounded away from the due moment: due in 89.9 days
+            // reads "in 90 days", overdue by an hour reads "1 days overdue".
+            let secs = due_unix.map(|d| d - facts.as_of_unix);
+            let days_left = secs.map(|s| {
+                if s >= 0 {
+                    (s + day - 1).div_euclid(day)
+                } else {
+                    -((-s + day - 1).div_euclid(day))
+                }
+            });
+            let status = match (secs, days_left) {
+                (None, _) | (_, None) => DueStatus::Unknown,
+                (Some(s), _) if s < 0 => DueStatus::Overdue,
+                (_, Some(d)) if d <= i64::from(facts.due_soon_days) => DueStatus::DueSoon,
+                _ => DueStatus::Ok,
             };
             DueEntry {
                 environment: s.environment.clone(),

@@ -11,7 +11,9 @@ use envguard_detect::Fingerprinter;
 use envguard_model::{EnvSummary, LiveSecrets, ScanResult, SecretKind, StoreFacts, Tier};
 use envguard_secrets::config::BackendKind;
 use envguard_secrets::embedded::EmbeddedOptions;
-use envguard_secrets::rotate::{rotate, RotateRequest, RotationPaths};
+use envguard_secrets::rotate::{
+    rotate, rotate_batch, BatchRequest, Mode, RotateRequest, RotationPaths,
+};
 use envguard_secrets::{
     due, Actor, Backend, EmbeddedStore, Policy, SecretValue, VersionState, Which,
 };
@@ -129,7 +131,7 @@ enum SecretsCommand {
         fail_on: FailOn,
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
-        /// Audit these store facts (JSON, as `--format json` of `secrets audit --export-facts`) instead of the configured store.
+        /// Audit a saved snapshot of store facts (JSON, as --export-facts writes it) instead of the configured store.
         #[arg(long, value_name = "FILE")]
         facts: Option<PathBuf>,
         /// Write the store's facts as JSON to this file as well.
@@ -140,11 +142,17 @@ enum SecretsCommand {
         now: Option<String>,
     },
     /// Rotate ENV/NAME by SOP 003 §6 (or §7 with --emergency), resumable step by step.
+    ///
+    /// Several names, or --all, rotate as one batch (each step for every secret in one
+    /// commit); `rotate ENV --resume` resumes a batch.
     Rotate {
         env: String,
-        name: String,
+        names: Vec<String>,
+        /// Every secret of ENV in the `[[secrets.secret]]` inventory, as one batch.
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
         /// Continue a rotation that stopped (a crash, a failed validation).
-        #[arg(long, conflicts_with_all = ["emergency", "incident"])]
+        #[arg(long, conflicts_with_all = ["emergency", "incident", "all"])]
         resume: bool,
         /// 003 §7: revoke the suspect secret first, then generate and deploy.
         #[arg(long, requires = "incident")]
@@ -162,7 +170,7 @@ enum SecretsCommand {
         /// Every environment, not only prod.
         #[arg(long)]
         all: bool,
-        /// Audit these store facts (JSON) instead of the configured store.
+        /// Read a saved snapshot of store facts (JSON, as `secrets audit --export-facts` writes it).
         #[arg(long, value_name = "FILE")]
         facts: Option<PathBuf>,
         /// Count from this RFC 3339 time instead of now.
@@ -478,43 +486,82 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
         }
         SecretsCommand::Rotate {
             env,
-            name,
+            mut names,
+            all,
             resume,
             emergency,
             incident,
         } => {
             let mut o = open(config)?;
             let a = actor(role, who)?;
-            let req = RotateRequest {
-                env,
-                name,
-                emergency,
-                incident,
-                resume,
-            };
-            let state = rotate(&mut o.store, &a, &o.file.secrets, &o.paths, &req)?;
-            let mut out = String::new();
-            out.push_str(&format!(
-                "rotated {}/{} ({}, {}): v{} -> v{}\n",
-                state.environment,
-                state.name,
-                state.id,
-                match state.mode {
-                    envguard_secrets::rotate::Mode::Scheduled => "scheduled",
-                    envguard_secrets::rotate::Mode::Emergency => "emergency",
-                },
-                state
-                    .old_version
-                    .map_or_else(|| "-".into(), |v| v.to_string()),
-                state
-                    .new_version
-                    .map_or_else(|| "-".into(), |v| v.to_string()),
-            ));
-            for (step, at) in &state.history {
-                out.push_str(&format!("  {:<9} {at}\n", step.as_str()));
+            if all {
+                names = o
+                    .file
+                    .secrets
+                    .secret
+                    .iter()
+                    .filter(|s| s.environment == env)
+                    .map(|s| s.name.clone())
+                    .collect();
+                if names.is_empty() {
+                    bail!("--all: no [[secrets.secret]] entry for environment {env:?} in envguard.toml");
+                }
             }
-            for f in &state.evidence_files {
-                out.push_str(&format!("evidence: {f}\n"));
+            let mut out = String::new();
+            if names.len() == 1 && !all {
+                let req = RotateRequest {
+                    env,
+                    name: names.remove(0),
+                    emergency,
+                    incident,
+                    resume,
+                };
+                let state = rotate(&mut o.store, &a, &o.file.secrets, &o.paths, &req)?;
+                out.push_str(&format!(
+                    "rotated {}/{} ({}, {}): v{} -> v{}\n",
+                    state.environment,
+                    state.name,
+                    state.id,
+                    mode_str(state.mode),
+                    version_str(state.old_version),
+                    version_str(state.new_version),
+                ));
+                for (step, at) in &state.history {
+                    out.push_str(&format!("  {:<9} {at}\n", step.as_str()));
+                }
+                for f in &state.evidence_files {
+                    out.push_str(&format!("evidence: {f}\n"));
+                }
+            } else {
+                if names.is_empty() && !resume {
+                    bail!("name the secret to rotate (or several, or --all)");
+                }
+                let req = BatchRequest {
+                    env,
+                    names,
+                    emergency,
+                    incident,
+                    resume,
+                };
+                let batch = rotate_batch(&mut o.store, &a, &o.file.secrets, &o.paths, &req)?;
+                out.push_str(&format!(
+                    "rotated {} secrets of {} ({})\n",
+                    batch.rotations.len(),
+                    batch.environment,
+                    batch.id
+                ));
+                for r in &batch.rotations {
+                    out.push_str(&format!(
+                        "  {}  {}: v{} -> v{}\n",
+                        r.name,
+                        mode_str(r.mode),
+                        version_str(r.old_version),
+                        version_str(r.new_version)
+                    ));
+                }
+                for f in &batch.evidence_files {
+                    out.push_str(&format!("evidence: {f}\n"));
+                }
             }
             write_output(None, out.as_bytes())?;
             Ok(0)
@@ -556,6 +603,17 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+fn mode_str(m: Mode) -> &'static str {
+    match m {
+        Mode::Scheduled => "scheduled",
+        Mode::Emergency => "emergency",
+    }
+}
+
+fn version_str(v: Option<u64>) -> String {
+    v.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
 /// Runs the `SEC.*` rules over a store's facts: a report like `check`'s.

@@ -675,3 +675,80 @@ fn the_readme_tour_runs_on_the_example() {
         "{due}"
     );
 }
+
+/// `rotate prod --all`: every inventoried secret of prod as one batch, killed
+/// at each step and resumed with `rotate prod --resume`; a member cannot be
+/// rotated alone while the batch is unfinished.
+#[test]
+fn a_batch_rotation_survives_kill_9_at_every_step() {
+    for step in [
+        "identify", "generate", "dual-run", "cutover", "revoke", "evidence",
+    ] {
+        let r = Repo::new().with_prod_secret();
+        let marker = r.dir.join("stalled");
+        let mut child = r
+            .cmd(&["secrets", "rotate", "prod", "--all"])
+            .env("ENVGUARD_ROTATE_STALL_AT", step)
+            .env("ENVGUARD_ROTATE_STALL_FILE", &marker)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while !marker.exists() {
+            assert!(child.try_wait().unwrap().is_none(), "{step}: ended early");
+            assert!(start.elapsed().as_secs() < 60, "{step}: never stalled");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let list = r.list();
+        for name in ["db/password", "signing/release"] {
+            let st = states(&list, name);
+            assert!(
+                st.iter().filter(|(_, s)| s == "current").count() <= 1,
+                "{step}: {st:?}"
+            );
+            if !matches!(step, "revoke" | "evidence") {
+                assert!(
+                    st.iter().any(|(v, s)| *v == 1 && s != "destroyed"),
+                    "{step}: the old value is kept: {st:?}"
+                );
+            }
+        }
+        let out = r.run(&["secrets", "rotate", "prod", "db/password"]);
+        assert!(stderr(&out).contains("unfinished batch"), "{step}: {out:?}");
+
+        let out = r.run(&["secrets", "rotate", "prod", "--resume"]);
+        assert_eq!(out.status.code(), Some(0), "{step}: {out:?}");
+        assert!(
+            common::stdout(&out).contains("rotated 2 secrets of prod"),
+            "{out:?}"
+        );
+        let list = r.list();
+        for name in ["db/password", "signing/release"] {
+            assert_eq!(
+                states(&list, name),
+                [(1, "destroyed".to_owned()), (2, "current".to_owned())],
+                "{step}: {name}"
+            );
+        }
+        let evidence = r
+            .ledger_actions("prod")
+            .iter()
+            .filter(|a| *a == "secrets.rotation.evidence")
+            .count();
+        assert_eq!(evidence, 2, "{step}");
+        let json = walk(&r.dir.join(".envguard/secrets/evidence/prod"))
+            .into_iter()
+            .find(|p| p.extension().is_some_and(|e| e == "json"))
+            .unwrap();
+        let all: Vec<envguard_secrets::evidence::SignedEvidence> =
+            serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        assert_eq!(all.len(), 2);
+        for e in &all {
+            envguard_secrets::evidence::verify(e, &e.verifier_key).unwrap();
+        }
+    }
+}

@@ -181,4 +181,16 @@ pub trait Backend {
     ) -> Result<u64, SecretsError>;
     /// The store as facts for `secrets audit` (000 §4).
     fn facts(&mut self, actor: &Actor) -> Result<StoreFacts, SecretsError>;
+    /// Groups the calls on `env` that follow, up to [`Backend::commit_batch`],
+    /// into one commit of the store and one of its access log (a batch
+    /// rotation). A store without such grouping commits each call by itself.
+    fn begin_batch(&mut self, env: &str) -> Result<(), SecretsError> {
+        let _ = env;
+        Ok(())
+    }
+    /// Commits a batch: the access log first (an event is never missing for
+    /// a change that was made), then the store.
+    fn commit_batch(&mut self) -> Result<(), SecretsError> {
+        Ok(())
+    }
 }

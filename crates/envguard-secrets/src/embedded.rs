@@ -126,6 +126,14 @@ pub struct EmbeddedStore {
     store_id: Option<String>,
     envs: HashMap<String, EnvStore>,
     ledgers: HashMap<String, Ledger>,
+    /// During a batch: its environment and the events it will log, in order.
+    batch: Option<Batch>,
+}
+
+/// A batch in progress ([`Backend::begin_batch`]).
+struct Batch {
+    env: String,
+    events: Vec<(String, String, Value)>,
 }
 
 fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> SecretsError + '_ {
@@ -218,6 +226,7 @@ impl EmbeddedStore {
             store_id: None,
             envs: HashMap::new(),
             ledgers: HashMap::new(),
+            batch: None,
         }
     }
 
@@ -386,6 +395,10 @@ impl EmbeddedStore {
             m.insert("actor".into(), Value::String(actor.name.clone()));
         }
         let role = actor.role.clone();
+        if let Some(b) = self.batch.as_mut().filter(|b| b.env == env) {
+            b.events.push((role, action.to_owned(), details));
+            return Ok(());
+        }
         self.ledger(env)?
             .audit(&role, action, details)
             .map_err(|source| SecretsError::Ledger {
@@ -568,7 +581,7 @@ impl EmbeddedStore {
             .as_ref()
             .ok_or_else(|| SecretsError::Invalid("key not loaded".into()))?;
         let db = es.db_path.clone();
-        let tx = es.conn.transaction().map_err(sql_err(&db))?;
+        let tx = es.conn.savepoint().map_err(sql_err(&db))?;
         let last: Option<i64> = tx
             .query_row(
                 "SELECT MAX(version) FROM versions WHERE name = ?1",
@@ -802,7 +815,7 @@ impl Backend for EmbeddedStore {
         let v =
             i64::try_from(version).map_err(|_| SecretsError::Invalid("version overflow".into()))?;
         let now = now_unix();
-        let tx = es.conn.transaction().map_err(sql_err(&db))?;
+        let tx = es.conn.savepoint().map_err(sql_err(&db))?;
         let state: Option<String> = tx
             .query_row(
                 "SELECT state FROM versions WHERE name = ?1 AND version = ?2",
@@ -922,6 +935,57 @@ impl Backend for EmbeddedStore {
             })
             .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))?;
         Ok(reads)
+    }
+
+    fn begin_batch(&mut self, env: &str) -> Result<(), SecretsError> {
+        if self.batch.is_some() {
+            return Err(SecretsError::Invalid("a batch is already open".into()));
+        }
+        let es = self.env_store(env)?;
+        es.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(sql_err(&es.db_path))?;
+        self.batch = Some(Batch {
+            env: env.to_owned(),
+            events: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn commit_batch(&mut self) -> Result<(), SecretsError> {
+        let Some(batch) = self.batch.take() else {
+            return Ok(());
+        };
+        let env = batch.env;
+        // One atomic append per run of events by one role, in order.
+        let mut runs: Vec<(String, Vec<(String, Value)>)> = Vec::new();
+        for (role, action, details) in batch.events {
+            match runs.last_mut() {
+                Some((r, evs)) if *r == role => evs.push((action, details)),
+                _ => runs.push((role, vec![(action, details)])),
+            }
+        }
+        let logged = (|| {
+            let ledger = self.ledger(&env)?;
+            for (role, evs) in runs {
+                ledger
+                    .audit_many(&role, evs)
+                    .map_err(|source| SecretsError::Ledger {
+                        env: env.clone(),
+                        source,
+                    })?;
+            }
+            Ok::<(), SecretsError>(())
+        })();
+        let es = self.env_store(&env)?;
+        let db = es.db_path.clone();
+        match logged {
+            Ok(()) => es.conn.execute_batch("COMMIT").map_err(sql_err(&db)),
+            Err(e) => {
+                let _ = es.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     fn facts(&mut self, actor: &Actor) -> Result<StoreFacts, SecretsError> {

@@ -166,6 +166,76 @@ pub fn append(
     Ok(size.saturating_sub(1))
 }
 
+/// Writes the records of a batch: `<dir>/<env>/<id>.json` (every signed
+/// record) and `<id>.txt` (the signed texts, one after the other).
+pub fn write_batch_files(
+    dir: &Path,
+    env: &str,
+    id: &str,
+    all: &[(String, SignedEvidence)],
+) -> Result<(PathBuf, PathBuf), SecretsError> {
+    let edir = dir.join(env);
+    private_dir(&edir)?;
+    let json_path = edir.join(format!("{id}.json"));
+    let txt_path = edir.join(format!("{id}.txt"));
+    let records: Vec<&SignedEvidence> = all.iter().map(|(_, e)| e).collect();
+    let mut body = serde_json::to_vec_pretty(&records)
+        .map_err(|err| SecretsError::Invalid(format!("evidence JSON: {err}")))?;
+    body.push(b'\n');
+    write_atomic(&json_path, &body)?;
+    let text: Vec<&str> = all.iter().map(|(_, e)| e.signed_text.as_str()).collect();
+    write_atomic(&txt_path, text.join("\n").as_bytes())?;
+    Ok((json_path, txt_path))
+}
+
+/// Appends the evidence of many rotations in one atomic ledger append,
+/// leaving out those already recorded at or after `from`.
+pub fn append_many(
+    ledger_dir: &Path,
+    env: &str,
+    role: &str,
+    from: u64,
+    all: &[(String, SignedEvidence)],
+) -> Result<(), SecretsError> {
+    let lerr = |source| SecretsError::Ledger {
+        env: env.to_owned(),
+        source,
+    };
+    let mut ledger = Ledger::open(ledger_dir, env).map_err(lerr)?;
+    let mut recorded = std::collections::HashSet::new();
+    ledger
+        .store()
+        .scan(from, &mut |row| {
+            if let Some(p) = &row.payload {
+                if let Ok(v) = serde_json::from_slice::<Value>(p) {
+                    if v["action"] == EVIDENCE_ACTION {
+                        if let Some(id) = v["details"]["rotation_id"].as_str() {
+                            recorded.insert(id.to_owned());
+                        }
+                    }
+                }
+            }
+            Ok(true)
+        })
+        .map_err(|err| SecretsError::Invalid(format!("the {env} ledger: {err}")))?;
+    let events = all
+        .iter()
+        .filter(|(id, _)| !recorded.contains(id))
+        .map(|(id, e)| {
+            (
+                EVIDENCE_ACTION.to_owned(),
+                json!({
+                    "rotation_id": id,
+                    "record": e.record,
+                    "signed_text": e.signed_text,
+                    "verifier_key": e.verifier_key,
+                }),
+            )
+        })
+        .collect();
+    ledger.audit_many(role, events).map_err(lerr)
+}
+
 /// The ledger's size now (where a later [`append`] starts looking).
 pub fn ledger_size(ledger_dir: &Path, env: &str) -> Result<u64, SecretsError> {
     let ledger = Ledger::open(ledger_dir, env).map_err(|source| SecretsError::Ledger {

@@ -250,6 +250,14 @@ pub fn rotate(
     req: &RotateRequest,
 ) -> Result<RotationState, SecretsError> {
     let path = state_path(paths, &req.env, &req.name);
+    if let Some(b) = load_batch(&batch_path(paths, &req.env))? {
+        if b.next() != Step::Done && b.rotations.iter().any(|r| r.name == req.name) {
+            return Err(SecretsError::Rotation(format!(
+                "{}/{} is part of the unfinished batch rotation {}; finish it with `envguard secrets rotate {} --resume`",
+                req.env, req.name, b.id, req.env
+            )));
+        }
+    }
     let existing = load_state(&path)?;
     let mut state = match (existing, req.resume) {
         (Some(s), true) if s.next != Step::Done => s,
@@ -329,7 +337,16 @@ pub fn rotate(
     let timeout = Duration::from_secs(cfg.command_timeout_s);
     while state.next != Step::Done {
         let step = state.next;
-        run_step(store, actor, &spec, paths, timeout, &mut state, &path, step)?;
+        run_step(
+            store,
+            actor,
+            &spec,
+            paths,
+            timeout,
+            &mut state,
+            Some(&path),
+            step,
+        )?;
         maybe_stall(step);
         state.history.push((step, now_utc().0));
         state.next = step.next(state.mode);
@@ -346,9 +363,13 @@ fn run_step(
     paths: &RotationPaths,
     timeout: Duration,
     state: &mut RotationState,
-    state_file: &Path,
+    state_file: Option<&Path>,
     step: Step,
 ) -> Result<(), SecretsError> {
+    let save = |state: &RotationState| match state_file {
+        Some(f) => save_state(f, state),
+        None => Ok(()),
+    };
     let (env, name) = (state.environment.clone(), state.name.clone());
     let cmd_env = |version: u64| {
         vec![
@@ -404,7 +425,7 @@ fn run_step(
                 let ok = outcome.ok();
                 state.commands.push(("validate".into(), outcome.clone()));
                 if !ok {
-                    save_state(state_file, state)?;
+                    save(state)?;
                     return Err(SecretsError::Rotation(format!(
                         "dual-run: the validation command {cmd:?} failed with the new value (exit {:?}{}): {}; the old version stays current; fix and run again with --resume",
                         outcome.exit_code,
@@ -451,7 +472,7 @@ fn run_step(
                 let ok = outcome.ok();
                 state.commands.push(("health".into(), outcome.clone()));
                 if !ok {
-                    save_state(state_file, state)?;
+                    save(state)?;
                     return Err(SecretsError::Rotation(format!(
                         "cutover: the health command {cmd:?} failed (exit {:?}{}): {}; version {new} is current and the old one is kept as previous (roll back with the rollback plan, or fix and --resume)",
                         outcome.exit_code,
@@ -477,7 +498,7 @@ fn run_step(
                 let reads = store.reads_since(&env, &name, old, since)?;
                 state.reads_after_cutover = Some(reads);
                 if reads > 0 && old_state != Some(VersionState::Destroyed) {
-                    save_state(state_file, state)?;
+                    save(state)?;
                     return Err(SecretsError::Rotation(format!(
                         "revoke: version {old} of {env}/{name} was read {reads} time(s) since the cutover: a consumer still uses it (003 §6 step 5); move it to the new version, then --resume"
                     )));
@@ -497,32 +518,11 @@ fn run_step(
             state.revoke_confirmed = Some(state.reads_after_cutover.unwrap_or(0) == 0);
         }
         Step::Evidence => {
-            let (completed, _) = now_utc();
-            let record = EvidenceRecord {
-                secret_id: format!("{env}/{name}"),
-                environment: env.clone(),
-                rotated_by: format!("{} (role {})", state.rotated_by, state.role),
-                rotation_reason: match state.mode {
-                    Mode::Scheduled => "scheduled".into(),
-                    Mode::Emergency => format!(
-                        "emergency (incident {})",
-                        state.incident.as_deref().unwrap_or("")
-                    ),
-                },
-                started_utc: state.started_utc.clone(),
-                completed_utc: state.completed_utc.clone().unwrap_or(completed),
-                impacted_services: state.consumers.clone(),
-                validation_summary: validation_summary(state),
-                revoke_confirmed: if state.revoke_confirmed == Some(true) {
-                    "yes".into()
-                } else {
-                    "no".into()
-                },
-            };
+            let record = evidence_record(state);
             state.completed_utc = Some(record.completed_utc.clone());
             if state.evidence_from.is_none() {
                 state.evidence_from = Some(evidence::ledger_size(&paths.ledger_dir, &env)?);
-                save_state(state_file, state)?;
+                save(state)?;
             }
             let signed = evidence::sign(&paths.ledger_dir, record)?;
             let (j, t) = evidence::write_files(&paths.evidence_dir, &state.id, &signed)?;
@@ -538,6 +538,32 @@ fn run_step(
         Step::Done => {}
     }
     Ok(())
+}
+
+/// The 003 §8 record of a rotation that has run its revoke step.
+fn evidence_record(state: &RotationState) -> EvidenceRecord {
+    let (completed, _) = now_utc();
+    EvidenceRecord {
+        secret_id: format!("{}/{}", state.environment, state.name),
+        environment: state.environment.clone(),
+        rotated_by: format!("{} (role {})", state.rotated_by, state.role),
+        rotation_reason: match state.mode {
+            Mode::Scheduled => "scheduled".into(),
+            Mode::Emergency => format!(
+                "emergency (incident {})",
+                state.incident.as_deref().unwrap_or("")
+            ),
+        },
+        started_utc: state.started_utc.clone(),
+        completed_utc: state.completed_utc.clone().unwrap_or(completed),
+        impacted_services: state.consumers.clone(),
+        validation_summary: validation_summary(state),
+        revoke_confirmed: if state.revoke_confirmed == Some(true) {
+            "yes".into()
+        } else {
+            "no".into()
+        },
+    }
 }
 
 fn validation_summary(s: &RotationState) -> String {
@@ -567,4 +593,262 @@ fn validation_summary(s: &RotationState) -> String {
         ));
     }
     parts.join("; ")
+}
+
+/// Several secrets of one environment rotated in lockstep: each step runs for
+/// every secret inside one batch of the store (one commit of the store and
+/// one of its access log), and the batch's state is written once per step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchState {
+    pub id: String,
+    pub environment: String,
+    pub rotations: Vec<RotationState>,
+    /// Ledger size before the evidence append.
+    pub evidence_from: Option<u64>,
+    pub evidence_files: Vec<String>,
+}
+
+impl BatchState {
+    /// The step every rotation of the batch runs next.
+    pub fn next(&self) -> Step {
+        self.rotations.first().map_or(Step::Done, |r| r.next)
+    }
+}
+
+/// `<state dir>/<env>/batch.json`: one batch per environment at a time.
+pub fn batch_path(paths: &RotationPaths, env: &str) -> PathBuf {
+    paths.state_dir.join(env).join("batch.json")
+}
+
+pub fn load_batch(path: &Path) -> Result<Option<BatchState>, SecretsError> {
+    match std::fs::read(path) {
+        Ok(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| SecretsError::file(path, format!("not a batch rotation state: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(SecretsError::file(path, e)),
+    }
+}
+
+fn save_batch(path: &Path, b: &BatchState) -> Result<(), SecretsError> {
+    if let Some(dir) = path.parent() {
+        private_dir(dir)?;
+    }
+    let mut body = serde_json::to_vec(b)
+        .map_err(|e| SecretsError::Invalid(format!("batch rotation state: {e}")))?;
+    body.push(b'\n');
+    write_atomic(path, &body)
+}
+
+/// How a batch rotation was asked for: `names` empty with `resume` resumes.
+#[derive(Debug, Clone)]
+pub struct BatchRequest {
+    pub env: String,
+    pub names: Vec<String>,
+    pub emergency: bool,
+    pub incident: Option<String>,
+    pub resume: bool,
+}
+
+/// Runs (or resumes) a batch rotation to its end.
+pub fn rotate_batch(
+    store: &mut dyn Backend,
+    actor: &Actor,
+    cfg: &SecretsConfig,
+    paths: &RotationPaths,
+    req: &BatchRequest,
+) -> Result<BatchState, SecretsError> {
+    let path = batch_path(paths, &req.env);
+    let existing = load_batch(&path)?;
+    let mut batch = match (existing, req.resume) {
+        (Some(b), true) if b.next() != Step::Done => b,
+        (Some(b), false) if b.next() != Step::Done => {
+            return Err(SecretsError::Rotation(format!(
+                "the batch rotation {} of {} stopped before its {} step; finish it with `envguard secrets rotate {} --resume` (state: {})",
+                b.id, b.environment, b.next().as_str(), b.environment, path.display()
+            )))
+        }
+        (_, true) => {
+            return Err(SecretsError::Rotation(format!(
+                "no unfinished batch rotation of {} to resume ({})",
+                req.env,
+                path.display()
+            )))
+        }
+        (_, false) => {
+            if req.names.is_empty() {
+                return Err(SecretsError::Rotation(format!(
+                    "no secret of {} to rotate",
+                    req.env
+                )));
+            }
+            let mut missing = Vec::new();
+            for name in &req.names {
+                let one = RotateRequest {
+                    env: req.env.clone(),
+                    name: name.clone(),
+                    emergency: req.emergency,
+                    incident: req.incident.clone(),
+                    resume: false,
+                };
+                if let Err(SecretsError::Preconditions { missing: m, .. }) =
+                    preconditions(cfg, paths, &one)
+                {
+                    for line in m {
+                        if !missing.contains(&line) {
+                            missing.push(line);
+                        }
+                    }
+                }
+                if let Some(s) = load_state(&state_path(paths, &req.env, name))? {
+                    if s.next != Step::Done {
+                        missing.push(format!(
+                            "{}/{name}: its own rotation {} is unfinished (`envguard secrets rotate {} {name} --resume`)",
+                            req.env, s.id, req.env
+                        ));
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                return Err(SecretsError::Preconditions {
+                    env: req.env.clone(),
+                    name: format!("{} secrets", req.names.len()),
+                    missing,
+                });
+            }
+            let (started, unix) = now_utc();
+            let mut rnd = [0u8; 4];
+            getrandom::fill(&mut rnd)
+                .map_err(|e| SecretsError::Invalid(format!("no randomness: {e}")))?;
+            let id = format!(
+                "{}-batch-{unix}-{}",
+                req.env,
+                rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
+            let rotations = req
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| RotationState {
+                    id: format!("{id}-{i}"),
+                    environment: req.env.clone(),
+                    name: name.clone(),
+                    mode: if req.emergency {
+                        Mode::Emergency
+                    } else {
+                        Mode::Scheduled
+                    },
+                    incident: req.incident.clone(),
+                    rotated_by: actor.name.clone(),
+                    role: actor.role.clone(),
+                    started_utc: started.clone(),
+                    completed_utc: None,
+                    next: Step::Identify,
+                    consumers: Vec::new(),
+                    last_rotated_utc: None,
+                    old_version: None,
+                    old_fingerprint: None,
+                    new_version: None,
+                    new_fingerprint: None,
+                    commands: Vec::new(),
+                    cutover_cursor: None,
+                    reads_after_cutover: None,
+                    revoke_confirmed: None,
+                    evidence_from: None,
+                    evidence_files: Vec::new(),
+                    history: Vec::new(),
+                })
+                .collect();
+            let b = BatchState {
+                id,
+                environment: req.env.clone(),
+                rotations,
+                evidence_from: None,
+                evidence_files: Vec::new(),
+            };
+            save_batch(&path, &b)?;
+            b
+        }
+    };
+    if batch.rotations.iter().any(|r| r.role != actor.role) {
+        return Err(SecretsError::Rotation(format!(
+            "the batch rotation {} was started by another role; resume it with that role",
+            batch.id
+        )));
+    }
+    let timeout = Duration::from_secs(cfg.command_timeout_s);
+    let env = batch.environment.clone();
+    while batch.next() != Step::Done {
+        let step = batch.next();
+        if step == Step::Evidence {
+            batch_evidence(actor, paths, &mut batch, &path)?;
+        } else {
+            store.begin_batch(&env)?;
+            let mut failed = None;
+            for r in batch.rotations.iter_mut() {
+                let Some(spec) = cfg.spec(&r.environment, &r.name) else {
+                    failed = Some(SecretsError::Rotation(format!(
+                        "no [[secrets.secret]] entry for {}/{} any more",
+                        r.environment, r.name
+                    )));
+                    break;
+                };
+                if let Err(e) = run_step(store, actor, spec, paths, timeout, r, None, step) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            // What was done is committed (and logged) even when a secret failed:
+            // each step is idempotent, and --resume redoes the step for all.
+            store.commit_batch()?;
+            if let Some(e) = failed {
+                save_batch(&path, &batch)?;
+                return Err(e);
+            }
+        }
+        maybe_stall(step);
+        let at = now_utc().0;
+        for r in batch.rotations.iter_mut() {
+            r.history.push((step, at.clone()));
+            r.next = step.next(r.mode);
+        }
+        save_batch(&path, &batch)?;
+    }
+    Ok(batch)
+}
+
+/// The evidence of a whole batch: every record signed, one JSON file and
+/// one text file for the batch, and one ledger append for all records.
+fn batch_evidence(
+    actor: &Actor,
+    paths: &RotationPaths,
+    batch: &mut BatchState,
+    path: &Path,
+) -> Result<(), SecretsError> {
+    let env = batch.environment.clone();
+    if batch.evidence_from.is_none() {
+        batch.evidence_from = Some(evidence::ledger_size(&paths.ledger_dir, &env)?);
+        for r in batch.rotations.iter_mut() {
+            r.completed_utc = Some(now_utc().0);
+        }
+        save_batch(path, batch)?;
+    }
+    let mut signed = Vec::with_capacity(batch.rotations.len());
+    for r in &batch.rotations {
+        signed.push((
+            r.id.clone(),
+            evidence::sign(&paths.ledger_dir, evidence_record(r))?,
+        ));
+    }
+    let (j, t) = evidence::write_batch_files(&paths.evidence_dir, &env, &batch.id, &signed)?;
+    evidence::append_many(
+        &paths.ledger_dir,
+        &env,
+        &actor.role,
+        batch.evidence_from.unwrap_or(0),
+        &signed,
+    )?;
+    batch.evidence_files = vec![j.display().to_string(), t.display().to_string()];
+    Ok(())
 }

@@ -81,6 +81,41 @@ fn main() {
         get.push(t.elapsed());
         assert!(!v.is_empty());
     }
+    // The part of both that is the access log: one durable ledger event.
+    let mut ledger = envguard_ledger::Ledger::open(&ledger_dir, "prod").unwrap();
+    let mut log = Vec::new();
+    for i in 0..500 {
+        let t = Instant::now();
+        ledger
+            .audit(
+                "prod-operator",
+                "bench.event",
+                serde_json::json!({ "i": i }),
+            )
+            .unwrap();
+        log.push(t.elapsed());
+    }
+    drop(ledger);
+    let mut fsync = Vec::new();
+    let probe = tmp.path().join("fsync-probe");
+    let mut f = std::fs::File::create(&probe).unwrap();
+    for _ in 0..200 {
+        use std::io::Write;
+        f.write_all(b"x").unwrap();
+        let t = Instant::now();
+        f.sync_all().unwrap();
+        fsync.push(t.elapsed());
+    }
+    println!(
+        "fsync of this disk (200):    p50 {}  p99 {}",
+        ms(pct(fsync.clone(), 0.5)),
+        ms(pct(fsync, 0.99))
+    );
+    println!(
+        "ledger event alone (500):    p50 {}  p99 {}",
+        ms(pct(log.clone(), 0.5)),
+        ms(pct(log, 0.99))
+    );
     println!(
         "put (durable, 1000 ops): p50 {}  p99 {}",
         ms(pct(put.clone(), 0.5)),

@@ -128,6 +128,17 @@ pub struct EmbeddedStore {
     ledgers: HashMap<String, Ledger>,
     /// During a batch: its environment and the events it will log, in order.
     batch: Option<Batch>,
+    /// Reads counted by [`Backend::reads_since`], kept so that a batch's
+    /// revoke step reads the log once, not once per secret.
+    reads: Option<ReadCounts>,
+}
+
+/// Reads per (name, version) in one environment's log from `cursor` up to `end`.
+struct ReadCounts {
+    env: String,
+    cursor: u64,
+    end: u64,
+    counts: HashMap<(String, u64), u64>,
 }
 
 /// A batch in progress ([`Backend::begin_batch`]).
@@ -227,6 +238,7 @@ impl EmbeddedStore {
             envs: HashMap::new(),
             ledgers: HashMap::new(),
             batch: None,
+            reads: None,
         }
     }
 
@@ -916,25 +928,48 @@ impl Backend for EmbeddedStore {
         version: u64,
         cursor: u64,
     ) -> Result<u64, SecretsError> {
+        let mut rc = match self.reads.take() {
+            Some(rc) if rc.env == env && rc.cursor == cursor => rc,
+            _ => ReadCounts {
+                env: env.to_owned(),
+                cursor,
+                end: cursor,
+                counts: HashMap::new(),
+            },
+        };
         let ledger = self.ledger(env)?;
-        let mut reads = 0u64;
-        ledger
-            .store()
-            .scan(cursor, &mut |row| {
-                if let Some(payload) = &row.payload {
-                    if let Ok(ev) = serde_json::from_slice::<Value>(payload) {
-                        if ev["action"] == "secrets.read"
-                            && ev["details"]["name"] == name
-                            && ev["details"]["version"] == version
-                        {
-                            reads += 1;
+        let store = ledger.store();
+        let size = store
+            .size()
+            .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))?;
+        if rc.end < size {
+            let counts = &mut rc.counts;
+            store
+                .scan(rc.end, &mut |row| {
+                    if let Some(payload) = &row.payload {
+                        if let Ok(ev) = serde_json::from_slice::<Value>(payload) {
+                            if ev["action"] == "secrets.read" {
+                                if let (Some(n), Some(v)) = (
+                                    ev["details"]["name"].as_str(),
+                                    ev["details"]["version"].as_u64(),
+                                ) {
+                                    *counts.entry((n.to_owned(), v)).or_default() += 1;
+                                }
+                            }
                         }
                     }
-                }
-                Ok(true)
-            })
-            .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))?;
-        Ok(reads)
+                    Ok(true)
+                })
+                .map_err(|e| SecretsError::Invalid(format!("the {env} ledger: {e}")))?;
+            rc.end = size;
+        }
+        let n = rc
+            .counts
+            .get(&(name.to_owned(), version))
+            .copied()
+            .unwrap_or(0);
+        self.reads = Some(rc);
+        Ok(n)
     }
 
     fn begin_batch(&mut self, env: &str) -> Result<(), SecretsError> {

@@ -103,6 +103,10 @@ pub fn run(
     });
     let start = Instant::now();
     let mut timed_out = false;
+    // Polled with a growing pause: a trivial command (a batch rotation runs
+    // two per secret) is seen to end within tens of microseconds, a slow one
+    // costs at most a check every 5 ms.
+    let mut pause = Duration::from_micros(20);
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
@@ -111,7 +115,10 @@ pub fn run(
                 timed_out = true;
                 break child.wait().ok();
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(5));
+            }
             Err(e) => {
                 return Err(SecretsError::Invalid(format!(
                     "command {command:?}: cannot wait for it: {e}"

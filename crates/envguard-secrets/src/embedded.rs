@@ -334,34 +334,10 @@ impl EmbeddedStore {
                 format!("the {env} store already exists"),
             ));
         }
-        let key = keys::create(&store_id, env, &self.opts.dir)?;
-        let sealer = Sealer::new(&key);
-        // Built under a temporary name and renamed into place: a crash leaves
-        // no half-made store.
-        let tmp = self.opts.dir.join(format!(".{env}.sqlite.init"));
-        let _ = std::fs::remove_file(&tmp);
-        {
-            let mut o = std::fs::OpenOptions::new();
-            o.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                o.mode(0o600);
-            }
-            o.open(&tmp).map_err(|e| SecretsError::file(&tmp, e))?;
-            let conn = open_conn(&tmp)?;
-            let (nonce, sealed) = sealer.seal(&aad(&store_id, env, "", 0), KEY_CHECK)?;
-            let mut check = nonce;
-            check.extend_from_slice(&sealed);
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_check', ?1), ('environment', ?2)",
-                params![check, env.as_bytes()],
-            )
-            .map_err(sql_err(&tmp))?;
-            conn.pragma_update(None, "journal_mode", "DELETE")
-                .map_err(sql_err(&tmp))?;
-        }
-        std::fs::rename(&tmp, &db).map_err(|e| SecretsError::file(&db, e))?;
+        // The ledger first (the store is never without its access log), then
+        // the key, then the database, built under a temporary name and
+        // renamed into place: a failure leaves no half-made store, and the
+        // key made for it is removed again.
         let edir = envguard_ledger::ledger::env_dir(&self.opts.ledger_dir, env);
         if !edir.join(envguard_ledger::ledger::DB_FILE).exists() {
             Ledger::init(&self.opts.ledger_dir, LedgerConfig::defaults(env)).map_err(|source| {
@@ -371,6 +347,14 @@ impl EmbeddedStore {
                 }
             })?;
         }
+        let key = keys::create(&store_id, env, &self.opts.dir)?;
+        let tmp = self.opts.dir.join(format!(".{env}.sqlite.init"));
+        let made = self.make_db(&key, &store_id, env, &tmp, &db);
+        if let Err(e) = made {
+            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(key.path());
+            return Err(e);
+        }
         self.log(
             actor,
             env,
@@ -378,6 +362,41 @@ impl EmbeddedStore {
             json!({ "store": db.display().to_string(), "key_file": key.path().display().to_string() }),
         )?;
         Ok(key.path().to_path_buf())
+    }
+
+    /// Writes a new store database for `env` at `tmp`, then renames it to `db`.
+    fn make_db(
+        &self,
+        key: &EnvKey,
+        store_id: &str,
+        env: &str,
+        tmp: &Path,
+        db: &Path,
+    ) -> Result<(), SecretsError> {
+        let sealer = Sealer::new(key);
+        let _ = std::fs::remove_file(tmp);
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        o.open(tmp).map_err(|e| SecretsError::file(tmp, e))?;
+        {
+            let conn = open_conn(tmp)?;
+            let (nonce, sealed) = sealer.seal(&aad(store_id, env, "", 0), KEY_CHECK)?;
+            let mut check = nonce;
+            check.extend_from_slice(&sealed);
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('key_check', ?1), ('environment', ?2)",
+                params![check, env.as_bytes()],
+            )
+            .map_err(sql_err(tmp))?;
+            conn.pragma_update(None, "journal_mode", "DELETE")
+                .map_err(sql_err(tmp))?;
+        }
+        std::fs::rename(tmp, db).map_err(|e| SecretsError::file(db, e))
     }
 
     fn ledger(&mut self, env: &str) -> Result<&mut Ledger, SecretsError> {

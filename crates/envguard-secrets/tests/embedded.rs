@@ -369,3 +369,25 @@ fn facts_describe_the_store_without_values() {
         assert!(!serde_json::to_string(&f).unwrap().contains("value-abc"));
     });
 }
+
+#[test]
+fn a_failed_init_leaves_no_key_behind_and_can_be_retried() {
+    let fx = Fixture::new();
+    with_home(&fx.home(), || {
+        // Something in the way of the temporary database.
+        let blocker = fx.root.join("repo/.envguard/secrets/.prod.sqlite.init/x");
+        std::fs::create_dir_all(&blocker).unwrap();
+        let mut s = fx.store();
+        assert!(s.init(&op(), "prod").is_err());
+        let keys = fx.home().join("keys");
+        let left: Vec<_> = std::fs::read_dir(&keys)
+            .unwrap()
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(!fx.root.join("repo/.envguard/secrets/prod.sqlite").exists());
+        std::fs::remove_dir_all(blocker.parent().unwrap()).unwrap();
+        let mut s = fx.store();
+        s.init(&op(), "prod").unwrap();
+    });
+}

@@ -103,11 +103,15 @@ enum SecretsCommand {
         env: Option<String>,
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Check the policy file and print it: role → its environment → grants.
     Policy {
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Destroy one version of ENV/NAME (its value is gone, its metadata kept).
     Revoke {
@@ -354,7 +358,11 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
             out.flush()?;
             Ok(0)
         }
-        SecretsCommand::List { env, format } => {
+        SecretsCommand::List {
+            env,
+            format,
+            output,
+        } => {
             let mut o = open(config)?;
             let a = actor(role, who)?;
             let envs = match env {
@@ -400,10 +408,10 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                     s
                 }
             };
-            write_output(None, text.as_bytes())?;
+            write_output(output.as_deref(), text.as_bytes())?;
             Ok(0)
         }
-        SecretsCommand::Policy { format } => {
+        SecretsCommand::Policy { format, output } => {
             let file = load_secrets_file(Path::new("."), config)?;
             let Some(p) = &file.secrets.policy else {
                 bail!("no policy file: set `[secrets] policy` in envguard.toml");
@@ -435,7 +443,7 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                     s
                 }
             };
-            write_output(None, text.as_bytes())?;
+            write_output(output.as_deref(), text.as_bytes())?;
             Ok(0)
         }
         SecretsCommand::Revoke {

@@ -53,7 +53,9 @@ fn argv(command: &str) -> Result<Vec<String>, SecretsError> {
 }
 
 /// Runs `command` with `input` on stdin and `env` in its environment;
-/// returns its outcome and its whole standard output.
+/// returns its outcome and its whole standard output. Without `input` the
+/// command is taken for a generator: its output is the value, and only its
+/// standard error may be shown.
 pub fn run(
     command: &str,
     input: Option<&SecretValue>,
@@ -130,12 +132,17 @@ pub fn run(
         let _ = w.join();
     }
     let stdout = SecretValue::new(out_t.join().unwrap_or_default());
-    let stderr = err_t.join().unwrap_or_default();
-    let mut shown = stdout.expose().to_vec();
-    shown.extend_from_slice(&stderr);
-    if let Some(v) = input {
-        shown = redact(&shown, v.expose());
-    }
+    let stderr = zeroize::Zeroizing::new(err_t.join().unwrap_or_default());
+    // Without input the command is a generator: its standard output is the
+    // new value and is never shown; with input, the value is cut out.
+    let shown = zeroize::Zeroizing::new(match input {
+        Some(v) => {
+            let mut all = stdout.expose().to_vec();
+            all.extend_from_slice(&stderr);
+            redact(&all, v.expose())
+        }
+        None => stderr.to_vec(),
+    });
     let text = String::from_utf8_lossy(&shown);
     let first: String = text
         .lines()
@@ -181,6 +188,13 @@ mod tests {
         assert_eq!(o.exit_code, Some(3));
         assert!(!o.ok());
         assert_eq!(o.output, "bad login");
+    }
+
+    #[test]
+    fn a_generator_output_is_never_shown() {
+        let (o, out) = run("echo gen-value-123456", None, &[], Duration::from_secs(10)).unwrap();
+        assert_eq!(out.expose(), b"gen-value-123456\n");
+        assert_eq!(o.output, "");
     }
 
     #[test]

@@ -752,3 +752,35 @@ fn a_batch_rotation_survives_kill_9_at_every_step() {
         }
     }
 }
+
+/// `get` to a terminal (a pseudo-terminal from util-linux `script`) prints
+/// nothing without --reveal.
+#[test]
+fn get_refuses_a_terminal_without_reveal() {
+    let r = Repo::new().with_prod_secret();
+    let bin = env!("CARGO_BIN_EXE_envguard");
+    let on_tty = |extra: &str| {
+        let out = Command::new("script")
+            .args([
+                "-qec",
+                &format!("{bin} secrets get prod db/password {extra}"),
+                "/dev/null",
+            ])
+            .current_dir(&r.dir)
+            .env("ENVGUARD_SECRETS_HOME", &r.home)
+            .env("ENVGUARD_ROLE", "prod-operator")
+            .stdin(Stdio::null())
+            .output()
+            .expect("util-linux `script` is needed for this test");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = on_tty("");
+    assert_eq!(code, Some(2), "{text}");
+    assert!(!text.contains(VALUE) && text.contains("--reveal"), "{text}");
+    let (code, text) = on_tty("--reveal");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(VALUE), "{text}");
+}

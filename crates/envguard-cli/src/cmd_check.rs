@@ -55,10 +55,18 @@ pub struct CheckArgs {
     /// Rules not to run: ids or prefixes, comma-separated (`R04,NAM.naming`).
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     skip_rules: Vec<String>,
+    /// Compare the repository's secrets with the current prod secrets of the
+    /// `[secrets]` store, by keyed fingerprint (R01.live-prod-secret); each is a
+    /// read recorded in the prod ledger.
+    #[arg(long)]
+    store: bool,
+    /// The role that reads the store with --store (checked against its policy).
+    #[arg(long, value_name = "ROLE", env = "ENVGUARD_ROLE", requires = "store")]
+    role: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
     Sarif,
@@ -67,14 +75,14 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum FailOn {
+pub(crate) enum FailOn {
     Error,
     Warning,
     Never,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
@@ -96,6 +104,16 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         None => None,
     };
     let fingerprinter = Fingerprinter::from_env_or_random();
+    let live = if args.store {
+        Some(crate::cmd_secrets::live_secrets(
+            root,
+            args.config.config_file(),
+            args.role.as_deref(),
+            &fingerprinter,
+        )?)
+    } else {
+        None
+    };
     let progress = Progress::default();
     let options = CheckOptions {
         include_ignored: args.include_ignored,
@@ -106,6 +124,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         ci_settings: ci_settings.as_ref(),
         progress: Some(&progress),
         skip_rules: &args.skip_rules,
+        live_secrets: live.as_ref(),
         ..CheckOptions::new(root.clone(), &inventory, &fingerprinter)
     };
 
@@ -138,20 +157,40 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         return Ok(0);
     }
 
-    let fail_on = match args.fail_on {
+    emit(
+        &result,
+        args.format,
+        args.output.as_deref(),
+        args.fail_on,
+        args.color,
+        args.allow_incomplete,
+    )
+}
+
+/// Renders a result in `format` to `-o FILE` or standard output and returns
+/// the exit code: the one output path of `check` and `secrets audit`.
+pub(crate) fn emit(
+    result: &envguard_model::ScanResult,
+    format: Format,
+    output: Option<&std::path::Path>,
+    fail_on: FailOn,
+    color: Color,
+    allow_incomplete: bool,
+) -> Result<u8> {
+    let fail_on = match fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Never => None,
     };
-    let format = match args.format {
+    let format = match format {
         Format::Text => OutputFormat::Text,
         Format::Json => OutputFormat::Json,
         Format::Sarif => OutputFormat::Sarif,
         Format::Junit => OutputFormat::Junit,
         Format::Markdown => OutputFormat::Markdown,
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
+    let to_terminal = output.is_none() && std::io::stdout().is_terminal();
+    let color = match color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
@@ -160,13 +199,13 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         color,
         tool_version: env!("CARGO_PKG_VERSION"),
         fail_on,
-        allow_incomplete: args.allow_incomplete,
+        allow_incomplete,
     };
     let mut report = Vec::new();
-    render(format, &result, &opts, &mut report)?;
-    write_output(args.output.as_deref(), &report)?;
+    render(format, result, &opts, &mut report)?;
+    write_output(output, &report)?;
     let failing = fail_on.is_some_and(|min| result.active().any(|f| f.severity >= min));
-    Ok(exit_code(&result, failing, args.allow_incomplete))
+    Ok(exit_code(result, failing, allow_incomplete))
 }
 
 /// Exit code of a check that read every path in scope: 1 on a failing finding,

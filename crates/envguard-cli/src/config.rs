@@ -31,6 +31,11 @@ pub(crate) struct Config {
 }
 
 impl ConfigArgs {
+    /// The `--config` file, when given.
+    pub(crate) fn config_file(&self) -> Option<&Path> {
+        self.config.as_deref()
+    }
+
     /// Reads them for the tree (or single file) at `root`, which must exist.
     pub(crate) fn load(&self, root: &Path) -> Result<Config> {
         if !root.exists() {
@@ -135,4 +140,59 @@ pub(crate) fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// What `envguard secrets` reads from `envguard.toml`: the inventory (tiers,
+/// `[ledger] dir`) and the `[secrets]` section, from one file.
+pub(crate) struct SecretsFile {
+    /// The file read, when there was one.
+    pub path: Option<PathBuf>,
+    /// The directory relative paths of the section are read from.
+    pub base: PathBuf,
+    pub inventory: Inventory,
+    pub secrets: envguard_secrets::SecretsConfig,
+}
+
+/// Reads `explicit`, else `root/envguard.toml` when present; a missing
+/// default file gives the defaults of an embedded store.
+pub(crate) fn load_secrets_file(root: &Path, explicit: Option<&Path>) -> Result<SecretsFile> {
+    let Some(path) = default_file(root, explicit, "envguard.toml") else {
+        return Ok(SecretsFile {
+            path: None,
+            base: root.to_path_buf(),
+            inventory: Inventory::default(),
+            secrets: envguard_secrets::SecretsConfig::default(),
+        });
+    };
+    let text = read(&path)?;
+    let inventory = parse_inventory(&path, &text)?;
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        secrets: Option<envguard_secrets::SecretsConfig>,
+    }
+    let file: File = toml::from_str(&text).map_err(|e| {
+        let (line, col) = e.span().map_or((1, 1), |s| {
+            let before = &text[..s.start.min(text.len())];
+            (
+                before.matches('\n').count() + 1,
+                before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            )
+        });
+        anyhow!(
+            "{}:{line}:{col}: [secrets]: {}",
+            path.display(),
+            e.message().trim()
+        )
+    })?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Ok(SecretsFile {
+        path: Some(path),
+        base,
+        inventory,
+        secrets: file.secrets.unwrap_or_default(),
+    })
 }

@@ -10,6 +10,7 @@ mod cmd_ledger;
 mod cmd_matrix;
 mod cmd_pipeline;
 mod cmd_rules;
+mod cmd_secrets;
 mod config;
 
 use clap::{Parser, Subcommand};
@@ -62,6 +63,8 @@ enum Command {
     Provenance(cmd_data::ProvenanceArgs),
     /// The tamper-evident, per-environment audit and AI log: init, append, checkpoint, prove, verify, export.
     Ledger(cmd_ledger::LedgerArgs),
+    /// The per-environment secret store: init, put, get, list, policy, audit, rotate (SOP 003), due, revoke.
+    Secrets(cmd_secrets::SecretsArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Redact(args) => cmd_data::run_redact(args),
         Command::Provenance(args) => cmd_data::run_provenance(args),
         Command::Ledger(args) => cmd_ledger::run(args),
+        Command::Secrets(args) => cmd_secrets::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -7,6 +7,12 @@
 //! own root, so it may hold its own `envguard.toml`, `envguard-waivers.toml`
 //! and CI settings. The fixtures are data only: adding a rule means adding its
 //! two trees, and this test fails, naming the rule, until they exist.
+//!
+//! A rule that reads a secret store rather than the tree (`SEC.*` through
+//! `secrets audit`, `R01.live-prod-secret` through `check --store`) has an
+//! `envguard-fixture.sh` in its trees: it runs with `sh` in a copy of the
+//! tree, `$ENVGUARD` naming the binary and `ENVGUARD_SECRETS_HOME` a fresh
+//! directory outside it, and prints the JSON report.
 
 #![allow(clippy::unwrap_used)]
 
@@ -17,11 +23,47 @@ use serde_json::Value;
 use std::path::Path;
 
 const FIXTURES: &str = "crates/envguard-rules/tests/fixtures";
+const SCRIPT: &str = "envguard-fixture.sh";
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Runs a tree's `envguard-fixture.sh` in a copy of the tree.
+fn run_script(tree: &Path) -> std::process::Output {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("tree");
+    copy_tree(tree, &copy);
+    std::process::Command::new("sh")
+        .arg(SCRIPT)
+        .current_dir(&copy)
+        .env("ENVGUARD", env!("CARGO_BIN_EXE_envguard"))
+        .env("ENVGUARD_SECRETS_HOME", tmp.path().join("home"))
+        .env("ENVGUARD_FINGERPRINT_KEY", "test-key")
+        .env_remove("ENVGUARD_ROLE")
+        .env_remove("ENVGUARD_LEDGER_DIR")
+        .env("CI", "true")
+        .output()
+        .unwrap()
+}
 
 /// The active findings of `rule` when checking `tree`, as readable lines
 /// `path:line:col severity message`, sorted; or why the check could not say.
 fn active_findings(tree: &Path, rule: &str) -> Result<Vec<String>, String> {
-    let out = envguard(&["check", ".", "--format", "json", "--no-progress"], tree);
+    let out = if tree.join(SCRIPT).is_file() {
+        run_script(tree)
+    } else {
+        envguard(&["check", ".", "--format", "json", "--no-progress"], tree)
+    };
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
         Some(0 | 1) => {}

@@ -43,6 +43,8 @@ pub struct CheckOptions<'a> {
     pub skip_rules: &'a [String],
     /// Build the isolation matrix (`envguard matrix`); `check` does not need it.
     pub isolation: bool,
+    /// Fingerprints of a store's current prod secrets (`check --store`).
+    pub live_secrets: Option<&'a envguard_model::LiveSecrets>,
 }
 
 enum Msg {
@@ -106,6 +108,7 @@ impl<'a> CheckOptions<'a> {
             progress: None,
             skip_rules: &[],
             isolation: false,
+            live_secrets: None,
         }
     }
 
@@ -304,6 +307,8 @@ impl Assembly {
             ci_settings: opts.ci_settings,
             expired_waivers: &expired,
             markers: &markers,
+            store: None,
+            live_secrets: opts.live_secrets,
         };
         let t = std::time::Instant::now();
         let mut findings = run_rules(&rules, &ctx, opts.threads);

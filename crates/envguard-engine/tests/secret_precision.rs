@@ -39,6 +39,7 @@ fn r01(files: &[(&str, &str)]) -> Vec<Finding> {
         progress: None,
         skip_rules: &[],
         isolation: false,
+        live_secrets: None,
     };
     let result = check(&opts).unwrap();
     result

@@ -541,6 +541,37 @@ impl Ledger {
         Ok(())
     }
 
+    /// Records several audit events of one role in one atomic append (one
+    /// commit): a batch of secret-store accesses.
+    pub fn audit_many(
+        &mut self,
+        role: &str,
+        events: Vec<(String, Value)>,
+    ) -> Result<(), LedgerError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let (ts, _) = now_utc();
+        let values = events
+            .into_iter()
+            .map(|(action, details)| {
+                json!({
+                    "schema_version": 1,
+                    "environment": self.config.environment,
+                    "tenant_id": SYSTEM_TENANT,
+                    "timestamp_utc": ts,
+                    "kind": "audit",
+                    "actor_role": role,
+                    "action": action,
+                    "details": details,
+                })
+            })
+            .collect();
+        let (entries, _) = self.prepare(values, 1)?;
+        self.store.append(&entries)?;
+        Ok(())
+    }
+
     /// A checkpoint covering `min_size` entries, signing a new one if needed.
     fn covering_checkpoint(&mut self, min_size: u64) -> Result<CheckpointRow, LedgerError> {
         match self.store.latest_checkpoint()? {

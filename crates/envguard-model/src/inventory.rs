@@ -182,7 +182,8 @@ struct RawTop {
 }
 
 /// The sections of the top level, each read by its own struct.
-const SECTIONS: &[&str] = &["scan", "environments", "ci", "ledger"];
+/// `[secrets]` is read by the CLI (`envguard secrets`), not by the inventory.
+const SECTIONS: &[&str] = &["scan", "environments", "ci", "ledger", "secrets"];
 
 #[derive(Default)]
 struct RawInventory {

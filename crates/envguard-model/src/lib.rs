@@ -13,6 +13,7 @@ mod isolation;
 mod path_role;
 mod result;
 mod span;
+mod store_facts;
 mod tier;
 
 pub use fact::{EnvHint, Extraction, Fact, Format, ParseIssue, ValueOrigin};
@@ -29,6 +30,10 @@ pub use isolation::{CrossReference, EnvIsolation, Isolation};
 pub use path_role::PathRole;
 pub use result::{EnvSummary, RuleMeta, ScanResult, ScanStats};
 pub use span::{LineIndex, Region};
+pub use store_facts::{
+    GlobStyle, LiveSecrets, SecretKind, StoreCapability, StoreEnvironment, StoreFacts, StoreGrant,
+    StorePolicy, StoreSecret,
+};
 pub use tier::Tier;
 
 /// Frees a large structure (every file's facts, a workspace of HCL trees) on a

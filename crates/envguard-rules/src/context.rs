@@ -146,6 +146,11 @@ pub struct Context<'a> {
     pub expired_waivers: &'a [ExpiredWaiverFact],
     /// Which environment owns which marker (R04, NAM).
     pub markers: &'a envguard_infra::MarkerIndex,
+    /// A secret store's facts, for the `SEC.*` rules (`envguard secrets audit`).
+    pub store: Option<&'a envguard_model::StoreFacts>,
+    /// Fingerprints of a store's current prod secrets, under the run's key
+    /// (`envguard check --store`, `R01.live-prod-secret`).
+    pub live_secrets: Option<&'a envguard_model::LiveSecrets>,
 }
 
 /// An expired entry of `envguard-waivers.toml`.

@@ -111,6 +111,11 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &rules::shared_backend::SharedBackend,
         &rules::tag_mismatch::TagMismatch,
         &rules::naming::Naming,
+        &rules::live_prod_secret::LiveProdSecret,
+        &rules::sec_namespace::NamespacePerEnv,
+        &rules::sec_audit_logging::AuditLogging,
+        &rules::sec_nonprod_access::NonprodReadsProd,
+        &rules::sec_rotation_overdue::RotationOverdue,
     ];
     all.sort_by_key(|r| r.meta().id);
     all

@@ -9,6 +9,7 @@ mod cmd_init;
 mod cmd_ledger;
 mod cmd_matrix;
 mod cmd_pipeline;
+mod cmd_release;
 mod cmd_rules;
 mod config;
 
@@ -62,6 +63,8 @@ enum Command {
     Provenance(cmd_data::ProvenanceArgs),
     /// The tamper-evident, per-environment audit and AI log: init, append, checkpoint, prove, verify, export.
     Ledger(cmd_ledger::LedgerArgs),
+    /// The release gate: sign a build's provenance (attest), check an artifact before a deploy (verify).
+    Release(cmd_release::ReleaseArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Redact(args) => cmd_data::run_redact(args),
         Command::Provenance(args) => cmd_data::run_provenance(args),
         Command::Ledger(args) => cmd_ledger::run(args),
+        Command::Release(args) => cmd_release::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

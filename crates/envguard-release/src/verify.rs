@@ -287,12 +287,16 @@ pub fn verify(policy: &Policy, input: &VerifyInput<'_>) -> Result<VerifyReport, 
             report.key_id = Some(k.key_id().to_owned());
         }
         (Ok(_), None) => report.checks.push(fail("signature", "no trusted key accepted")),
-        (Err(e), _) => report.checks.push(fail(
+        (Err(dsse::Error::NoValidSignature { .. }), _) => report.checks.push(fail(
             "signature",
             format!(
-                "no signature verifies under the {} trusted key(s): the payload or the signature was altered, or another key signed ({e})",
+                "no signature verifies under the {} trusted key(s): the payload or the signature was altered, or another key signed",
                 policy.trusted_keys.len()
             ),
+        )),
+        (Err(e), _) => report.checks.push(fail(
+            "signature",
+            format!("the envelope's signatures cannot be checked: {e}"),
         )),
     }
 

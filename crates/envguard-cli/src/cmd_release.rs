@@ -12,7 +12,7 @@ use envguard_model::{Environment, Inventory};
 use envguard_release::attest::{AttestInput, EvidenceRef, Subject};
 use envguard_release::digest::{parse_sha256, sha256_file};
 use envguard_release::verify::{Artifact, Policy, VerifyInput};
-use envguard_release::{CiContext, EvidenceKind, ReleaseSigner, TrustedKey};
+use envguard_release::{notify, CiContext, EvidenceKind, ReleaseSigner, TrustedKey};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +40,12 @@ enum ReleaseCommand {
     /// Exit codes: 0 every check passed, 1 a check failed, 2 unusable input
     /// (an unreadable file, a malformed envelope or approvals file, no trusted key).
     Verify(VerifyArgs),
+    /// After a deploy, notify every channel of [release] (a Slack-compatible JSON webhook, SMTP e-mail) of the release decision in the environment's ledger: version, commit, time, approvers, release notes, ledger entry.
+    ///
+    /// Each channel is retried with bounded backoff on 5xx answers and timeouts;
+    /// the deliveries, failed ones included, are appended to the ledger.
+    /// Exit codes: 0 every channel delivered, 1 one failed, 2 usage or configuration error.
+    Notify(NotifyArgs),
 }
 
 #[derive(Args)]
@@ -115,11 +121,55 @@ struct VerifyArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct NotifyArgs {
+    /// The environment deployed to.
+    #[arg(long, value_name = "ENV")]
+    env: String,
+    /// The release decision's ledger entry [default: the environment's latest `release verify`].
+    #[arg(long, value_name = "INDEX")]
+    decision: Option<u64>,
+    /// Release notes, from a file.
+    #[arg(long, value_name = "FILE", conflicts_with = "notes_from_tag")]
+    notes: Option<PathBuf>,
+    /// Release notes from the release tag's message (`git for-each-ref`).
+    #[arg(long)]
+    notes_from_tag: bool,
+    /// Retries per channel after the first attempt.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    retries: usize,
+    /// First retry delay in milliseconds (doubling, with jitter, up to 8 s).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    retry_delay_ms: u64,
+    /// Seconds allowed per attempt.
+    #[arg(long, value_name = "S", default_value_t = 10)]
+    timeout: u64,
+    /// Inventory holding [release] [default: ./envguard.toml].
+    #[arg(long, value_name = "FILE", default_value = "envguard.toml")]
+    config: PathBuf,
+    /// Ledger directory; without it, `[ledger] dir` of ./envguard.toml, else .envguard/ledger.
+    #[arg(long, value_name = "DIR", env = "ENVGUARD_LEDGER_DIR")]
+    ledger_dir: Option<PathBuf>,
+    /// Role appending the deliveries, checked against the ledger's access policy.
+    #[arg(
+        long,
+        value_name = "ROLE",
+        env = "ENVGUARD_ROLE",
+        default_value = "operator"
+    )]
+    role: String,
+    #[arg(short, long, value_enum, default_value = "text")]
+    format: FormatArg,
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 pub fn run(args: ReleaseArgs) -> Result<u8> {
     match args.command {
         ReleaseCommand::Keygen { prefix } => keygen(&prefix),
         ReleaseCommand::Attest(a) => attest(a),
         ReleaseCommand::Verify(a) => verify(a),
+        ReleaseCommand::Notify(a) => notify(a),
     }
 }
 
@@ -348,4 +398,226 @@ fn verify(a: VerifyArgs) -> Result<u8> {
     };
     crate::config::write_output(a.output.as_deref(), out.as_bytes())?;
     Ok(if report.passed() { 0 } else { 1 })
+}
+
+/// The `release-verify` event at `index`, or the latest one.
+fn decision(ledger: &Ledger, index: Option<u64>) -> Result<(u64, serde_json::Value)> {
+    let store = ledger.store();
+    let size = store.size()?;
+    let read = |i: u64| -> Result<Option<serde_json::Value>> {
+        let Some(row) = store.entry(i)? else {
+            return Ok(None);
+        };
+        let Some(payload) = row.payload else {
+            bail!("ledger entry {i}: its payload was pruned (retention)");
+        };
+        let v: serde_json::Value = serde_json::from_slice(&payload)
+            .with_context(|| format!("ledger entry {i}: not JSON"))?;
+        Ok((v["action"] == "release-verify").then_some(v))
+    };
+    let (i, event) = match index {
+        Some(i) => match read(i)? {
+            Some(v) => (i, v),
+            None => bail!("ledger entry {i}: not a release decision (release verify)"),
+        },
+        None => {
+            let mut found = None;
+            for i in (0..size).rev() {
+                if let Some(v) = read(i)? {
+                    found = Some((i, v));
+                    break;
+                }
+            }
+            found.ok_or_else(|| {
+                anyhow!("the ledger holds no release decision: run envguard release verify first")
+            })?
+        }
+    };
+    if event["details"]["result"] != "pass" {
+        bail!("ledger entry {i}: the release decision failed; nothing was cleared for deploy, nothing to notify");
+    }
+    Ok((i, event))
+}
+
+fn tag_message(tag: &str) -> Result<String> {
+    let o = std::process::Command::new("git")
+        .args([
+            "for-each-ref",
+            "--format=%(contents)",
+            &format!("refs/tags/{tag}"),
+        ])
+        .output()
+        .context("cannot run git for the tag message")?;
+    let text = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    if !o.status.success() || text.is_empty() {
+        bail!("tag {tag}: no tag message in this repository (an annotated tag is needed for --notes-from-tag)");
+    }
+    Ok(text)
+}
+
+fn smtp_channel(s: &envguard_model::SmtpSettings, config: &Path) -> Result<notify::SmtpChannel> {
+    let tls = match s.tls.as_str() {
+        "starttls" => notify::SmtpTls::Starttls,
+        "tls" => notify::SmtpTls::Tls,
+        "none" => notify::SmtpTls::None,
+        other => bail!(
+            "{}: [release.smtp] tls = {other:?}: expected starttls, tls or none",
+            config.display()
+        ),
+    };
+    let var = |name: &Option<String>| -> Result<Option<String>> {
+        match name {
+            None => Ok(None),
+            Some(n) => std::env::var(n).map(Some).map_err(|_| {
+                anyhow!(
+                    "{}: [release.smtp] names ${n}, which is not set",
+                    config.display()
+                )
+            }),
+        }
+    };
+    let credentials = match (var(&s.username_env)?, var(&s.password_env)?) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (None, None) => None,
+        _ => bail!(
+            "{}: [release.smtp] needs both username_env and password_env, or neither",
+            config.display()
+        ),
+    };
+    Ok(notify::SmtpChannel {
+        host: s.host.clone(),
+        port: s.port,
+        tls,
+        from: s.from.clone(),
+        to: s.to.clone(),
+        credentials,
+    })
+}
+
+fn notify(a: NotifyArgs) -> Result<u8> {
+    let text = std::fs::read_to_string(&a.config)
+        .with_context(|| format!("{}: cannot read the inventory", a.config.display()))?;
+    let inv = crate::config::parse_inventory(&a.config, &text)?;
+    let env = environment(&inv, &a.env)?;
+    let rel = &inv.release;
+    if rel.notify_webhook_envs.is_empty() && rel.smtp.is_none() {
+        bail!(
+            "{}: no notification channel: set [release] notify_webhook_envs or [release.smtp]",
+            a.config.display()
+        );
+    }
+    let smtp = rel
+        .smtp
+        .as_ref()
+        .map(|s| smtp_channel(s, &a.config))
+        .transpose()?;
+    let dir = crate::cmd_ledger::ledger_dir(a.ledger_dir.clone())?;
+    let mut ledger = Ledger::open(&dir, &env.name)?;
+    let (index, event) = decision(&ledger, a.decision)?;
+    let d = &event["details"];
+    let s = |k: &str| d[k].as_str().map(str::to_owned);
+    let version = s("tag").unwrap_or_else(|| "(untagged)".to_owned());
+    let notes = match (&a.notes, a.notes_from_tag) {
+        (Some(p), _) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read the release notes", p.display()))?,
+        ),
+        (None, true) => Some(tag_message(&version)?),
+        (None, false) => None,
+    };
+    let notice = notify::Notice {
+        environment: env.name.clone(),
+        version,
+        commit: s("commit").unwrap_or_default(),
+        artifact: s("artifact").unwrap_or_default(),
+        approvers: d["approvers"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        time_utc: now_utc(),
+        notes,
+        ledger_index: index,
+    };
+    let policy = notify::RetryPolicy {
+        retries: a.retries,
+        min_delay: std::time::Duration::from_millis(a.retry_delay_ms),
+        max_delay: std::time::Duration::from_secs(8),
+        timeout: std::time::Duration::from_secs(a.timeout.max(1)),
+    };
+    let mut deliveries = Vec::new();
+    for var in &rel.notify_webhook_envs {
+        match std::env::var(var) {
+            Ok(url) if !url.trim().is_empty() => {
+                deliveries.push(notify::send_webhook(url.trim(), &notice, &policy));
+            }
+            _ => deliveries.push(notify::Delivery {
+                channel: format!("webhook ${var}"),
+                delivered: false,
+                attempts: vec![format!("${var} is not set")],
+            }),
+        }
+    }
+    if let Some(smtp) = &smtp {
+        deliveries.push(notify::send_email(smtp, &notice, &policy));
+    }
+    let all = deliveries.iter().all(|d| d.delivered);
+    let record = json!({
+        "schema_version": 1,
+        "environment": env.name,
+        "tenant_id": envguard_ledger::ledger::SYSTEM_TENANT,
+        "timestamp_utc": notice.time_utc,
+        "kind": "audit",
+        "actor_role": a.role,
+        "action": "release-notify",
+        "details": {
+            "decision_index": index,
+            "version": notice.version,
+            "commit": notice.commit,
+            "result": if all { "delivered" } else { "failed" },
+            "deliveries": deliveries,
+        },
+    });
+    let appended = ledger.append(&a.role, vec![record], 1, true)?;
+    let out = match a.format {
+        FormatArg::Json => format!(
+            "{:#}\n",
+            json!({
+                "version": 1,
+                "environment": env.name,
+                "decision_index": index,
+                "notice": notice,
+                "result": if all { "delivered" } else { "failed" },
+                "deliveries": deliveries,
+                "ledger_index": appended.first_index,
+            })
+        ),
+        FormatArg::Text => {
+            let mut t = format!(
+                "release notify  {}  {}\n  {}\n\n",
+                env.name,
+                if all { "DELIVERED" } else { "FAILED" },
+                notice.summary()
+            );
+            for d in &deliveries {
+                t.push_str(&format!(
+                    "  {:<9} {}  after {} attempt(s): {}\n",
+                    if d.delivered { "delivered" } else { "failed" },
+                    d.channel,
+                    d.attempts.len(),
+                    d.attempts.join("; ")
+                ));
+            }
+            t.push_str(&format!(
+                "\nledger  {} entry {}\n",
+                env.name, appended.first_index
+            ));
+            t
+        }
+    };
+    crate::config::write_output(a.output.as_deref(), out.as_bytes())?;
+    Ok(if all { 0 } else { 1 })
 }

@@ -467,3 +467,344 @@ fn unusable_input_exits_2_naming_the_file_and_field() {
     );
     assert!(!text(&o).contains("hunter2"), "{}", text(&o));
 }
+
+/// A tiny HTTP receiver on loopback: answers each request with the next
+/// status of `statuses` (the last one repeated), keeps the bodies.
+struct Receiver {
+    url: String,
+    bodies: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+fn receiver(statuses: &'static [u16]) -> Receiver {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/services/T0/B0/secret-token",
+        listener.local_addr().unwrap()
+    );
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0u8; len];
+            reader.read_exact(&mut body).unwrap();
+            seen.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let status = statuses[n.min(statuses.len() - 1)];
+            let reason = if status == 200 {
+                "OK"
+            } else {
+                "Service Unavailable"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} {reason}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
+        }
+    });
+    Receiver { url, bodies }
+}
+
+/// aiosmtpd from the test virtual environment, on a free loopback port,
+/// delivering into a Maildir; killed on drop.
+struct Smtpd {
+    child: std::process::Child,
+    port: u16,
+    maildir: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn venv() -> PathBuf {
+    let venv = match std::env::var("ENVGUARD_TEST_VENV") {
+        Ok(v) if !v.is_empty() => PathBuf::from(v),
+        _ => {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let o = Command::new("bash")
+                .arg(root.join("scripts/pyenv.sh"))
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "scripts/pyenv.sh could not provide aiosmtpd: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            PathBuf::from(String::from_utf8(o.stdout).unwrap().trim())
+        }
+    };
+    assert!(
+        venv.join("bin/python").is_file(),
+        "{}: no test virtual environment",
+        venv.display()
+    );
+    venv
+}
+
+fn smtpd() -> Smtpd {
+    let tmp = tempfile::tempdir().unwrap();
+    let maildir = tmp.path().join("mail");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(venv().join("bin/python"))
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(&maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("aiosmtpd from the test virtual environment (scripts/pyenv.sh)");
+    let mut server = Smtpd {
+        child,
+        port,
+        maildir,
+        _tmp: tmp,
+    };
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("aiosmtpd exited ({status}) before listening");
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "aiosmtpd did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    server.child.try_wait().unwrap();
+    server
+}
+
+impl Job {
+    /// A passed release decision in the prod ledger, and the channels.
+    fn released(&self, smtp_port: Option<u16>) {
+        self.attest("refs/tags/v1.4.0");
+        let o = self.verify(&["--approvals", "approvals.json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let mut toml = std::fs::read_to_string(self.dir.join("envguard.toml")).unwrap();
+        toml = toml.replace(
+            "[release]\n",
+            "[release]\nnotify_webhook_envs = [\"RELEASE_WEBHOOK_URL\"]\n",
+        );
+        if let Some(port) = smtp_port {
+            toml.push_str(&format!(
+                "\n[release.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"releases@acme.example\"\nto = [\"ops@acme.example\", \"audit@acme.example\"]\n"
+            ));
+        }
+        std::fs::write(self.dir.join("envguard.toml"), toml).unwrap();
+        std::fs::write(
+            self.dir.join("NOTES.md"),
+            "- Fixes the login timeout (#412)\n",
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn notify_reaches_the_webhook_after_a_503_and_the_smtp_server() {
+    let job = Job::new();
+    let smtp = smtpd();
+    job.released(Some(smtp.port));
+    let hook = receiver(&[503, 200]);
+    let o = envguard(
+        &job.dir,
+        &[
+            "release",
+            "notify",
+            "--env",
+            "prod",
+            "--notes",
+            "NOTES.md",
+            "--retry-delay-ms",
+            "50",
+        ],
+        &[("RELEASE_WEBHOOK_URL", &hook.url)],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    // The retry is shown; the webhook's secret path is not.
+    assert!(
+        out.contains("delivered webhook http://127.0.0.1:")
+            && out.contains("after 2 attempt(s): HTTP 503 Service Unavailable; HTTP 200 OK"),
+        "{out}"
+    );
+    assert!(!out.contains("secret-token"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "delivered smtp 127.0.0.1:{}  after 1 attempt(s): accepted (250)",
+            smtp.port
+        )),
+        "{out}"
+    );
+
+    let bodies = hook.bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2, "one 503, one 200");
+    let body: Value = serde_json::from_str(&bodies[1]).unwrap();
+    let t = body["text"].as_str().unwrap();
+    assert!(
+        t.starts_with("Deployed dist/api.tar.gz v1.4.0 to prod at ")
+            && t.ends_with("(commit 4b825dc642cb, approved by bob, carol)"),
+        "{t}"
+    );
+    assert_eq!(
+        body["blocks"][0]["text"]["text"],
+        "Deployed to prod: v1.4.0"
+    );
+    assert_eq!(
+        body["blocks"][1]["fields"][5]["text"],
+        "*Ledger*\nprod entry 0"
+    );
+    assert_eq!(
+        body["blocks"][2]["text"]["text"],
+        "*Release notes*\n- Fixes the login timeout (#412)"
+    );
+
+    let mails: Vec<_> = std::fs::read_dir(smtp.maildir.join("new"))
+        .unwrap()
+        .collect();
+    assert_eq!(mails.len(), 1);
+    let mail = std::fs::read_to_string(mails[0].as_ref().unwrap().path()).unwrap();
+    assert!(
+        mail.contains("Subject: [prod] deployed dist/api.tar.gz v1.4.0"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("To: ops@acme.example, audit@acme.example"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Approvers:   bob, carol") && mail.contains("Fixes the login timeout"),
+        "{mail}"
+    );
+
+    // The deliveries are in the ledger beside the decision.
+    let o = envguard(
+        &job.dir,
+        &["ledger", "export", "prod", "--dir", "ledger"],
+        &[],
+    );
+    let export = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        export.contains("\"release-notify\"") && export.contains("HTTP 503 Service Unavailable"),
+        "{export}"
+    );
+}
+
+#[test]
+fn a_notification_that_keeps_failing_is_reported_and_recorded() {
+    let job = Job::new();
+    job.released(None);
+    let hook = receiver(&[503]);
+    let o = envguard(
+        &job.dir,
+        &[
+            "release",
+            "notify",
+            "--env",
+            "prod",
+            "--retries",
+            "2",
+            "--retry-delay-ms",
+            "20",
+            "-f",
+            "json",
+        ],
+        &[("RELEASE_WEBHOOK_URL", &hook.url)],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["result"], "failed");
+    assert_eq!(
+        r["deliveries"][0]["attempts"].as_array().unwrap().len(),
+        3,
+        "bounded: 1 + 2 retries"
+    );
+    assert_eq!(hook.bodies.lock().unwrap().len(), 3);
+    assert_eq!(r["ledger_index"], 1, "recorded after the decision");
+
+    // Nobody listening: connection refused, retried, failed, recorded.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = envguard(
+        &job.dir,
+        &[
+            "release",
+            "notify",
+            "--env",
+            "prod",
+            "--retries",
+            "1",
+            "--retry-delay-ms",
+            "20",
+        ],
+        &[(
+            "RELEASE_WEBHOOK_URL",
+            &format!("http://127.0.0.1:{port}/hook"),
+        )],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("failed    webhook http://127.0.0.1:"),
+        "{}",
+        text(&o)
+    );
+    // The variable unset: a failed channel, not a silent skip.
+    let o = envguard(&job.dir, &["release", "notify", "--env", "prod"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("$RELEASE_WEBHOOK_URL is not set"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn notify_needs_a_passed_decision() {
+    let job = Job::new();
+    job.attest("refs/heads/main");
+    let o = job.verify(&["--approvals", "approvals.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    std::fs::write(
+        job.dir.join("envguard.toml"),
+        std::fs::read_to_string(job.dir.join("envguard.toml"))
+            .unwrap()
+            .replace("[release]\n", "[release]\nnotify_webhook_envs = [\"X\"]\n"),
+    )
+    .unwrap();
+    let o = envguard(&job.dir, &["release", "notify", "--env", "prod"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("ledger entry 0: the release decision failed"),
+        "{}",
+        text(&o)
+    );
+}

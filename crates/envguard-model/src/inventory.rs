@@ -102,6 +102,31 @@ pub struct ReleaseSettings {
     pub workflows: Vec<String>,
     /// Keys of signed approval records: approver name → PEM public key file.
     pub approvers: Vec<(String, String)>,
+    /// Names of the environment variables holding the webhook URLs `release
+    /// notify` posts to (a webhook URL is a credential: never in the file).
+    pub notify_webhook_envs: Vec<String>,
+    /// `[release.smtp]`: e-mail for `release notify`.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// `[release.smtp]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls`, or `none` (a loopback relay only).
+    #[serde(default = "default_smtp_tls")]
+    pub tls: String,
+    pub from: String,
+    pub to: Vec<String>,
+    /// Variables holding the SMTP user name and password.
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+}
+
+fn default_smtp_tls() -> String {
+    "starttls".to_owned()
 }
 
 /// Settings of the scan itself (`[scan]`).
@@ -242,6 +267,9 @@ struct RawRelease {
     workflows: Vec<String>,
     #[serde(default)]
     approvers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    notify_webhook_envs: Vec<String>,
+    smtp: Option<SmtpSettings>,
 }
 
 #[derive(Deserialize, Default)]
@@ -513,6 +541,8 @@ impl Inventory {
                 trusted_keys: raw.release.trusted_keys,
                 workflows: raw.release.workflows,
                 approvers: raw.release.approvers.into_iter().collect(),
+                notify_webhook_envs: raw.release.notify_webhook_envs,
+                smtp: raw.release.smtp,
             },
             ..Inventory::default()
         };
@@ -1106,6 +1136,18 @@ data_class = "live"
         let staging = inv.environment("staging").unwrap();
         assert_eq!(staging.release_tag_globs(), ["v*"]);
         assert_eq!(staging.approvals_required(), 0);
+        let inv = Inventory::parse(
+            "[release]\nnotify_webhook_envs = [\"SLACK_WEBHOOK_URL\"]\n[release.smtp]\nhost = \"smtp.example.com\"\nfrom = \"releases@example.com\"\nto = [\"ops@example.com\"]\n",
+        )
+        .unwrap();
+        let smtp = inv.release.smtp.unwrap();
+        assert_eq!((smtp.tls.as_str(), smtp.port), ("starttls", None));
+        assert_eq!(inv.release.notify_webhook_envs, ["SLACK_WEBHOOK_URL"]);
+        let e = Inventory::parse(
+            "[release.smtp]\nhost = \"h\"\nfrom = \"a@b\"\nto = []\npasword_env = \"X\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("pasword_env"), "{e}");
         let e = Inventory::parse("[release]\ntrusted_key = []\n").unwrap_err();
         assert!(
             e.to_string().contains("did you mean `trusted_keys`?"),

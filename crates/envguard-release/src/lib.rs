@@ -2,10 +2,11 @@
 //! management", 002 §6): at build time, an in-toto Statement v1 with a SLSA
 //! Provenance v1 predicate, signed in a DSSE envelope with Ed25519
 //! ([`attest`]); at deploy time, every check a production deploy must pass,
-//! each explained as pass or fail ([`verify`]).
+//! each explained as pass or fail ([`verify`]); after the deploy, the
+//! notification of the people who must know ([`notify`]).
 //!
-//! No I/O besides reading the files it is handed; the CLI loads the
-//! configuration, appends the decision to the ledger and renders.
+//! The CLI loads the configuration, appends decisions and deliveries to the
+//! environment's ledger and renders.
 
 pub mod approvals;
 pub mod attest;
@@ -14,6 +15,7 @@ pub mod digest;
 pub mod evidence;
 pub mod intoto;
 pub mod key;
+pub mod notify;
 pub mod verify;
 
 pub use attest::{attest, statement, AttestError, AttestInput, EvidenceRef, Subject};

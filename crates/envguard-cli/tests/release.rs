@@ -272,7 +272,12 @@ fn a_tampered_or_unknown_key_id_fails_the_key_id() {
     assert!(
         detail.contains("0000000000000000") && detail.contains("unknown key id"),
         "{detail}"
-    );
+    ); // A key id of multi-byte characters is quoted, not cut in half.
+    env["signatures"][0]["keyid"] = Value::String("é".repeat(20));
+    job.write_envelope(&env);
+    let (code, r) = job.verify_json(&["--approvals", "approvals.json"]);
+    assert_eq!(code, 1);
+    assert!(status(&r, "key-id").1.contains(&"é".repeat(16)), "{r:#}");
 }
 
 #[test]

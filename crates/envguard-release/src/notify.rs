@@ -58,7 +58,7 @@ impl Notice {
             self.version,
             self.environment,
             self.time_utc,
-            &self.commit[..self.commit.len().min(12)],
+            self.commit.get(..12).unwrap_or(&self.commit),
             self.approvers_text()
         )
     }

@@ -239,8 +239,17 @@ fn fail(id: &'static str, detail: impl Into<String>) -> Check {
     }
 }
 
+/// The first `n` characters (ids and commits come from untrusted input:
+/// never cut inside a character).
+fn prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
 fn short(id: &str) -> &str {
-    &id[..id.len().min(16)]
+    prefix(id, 16)
 }
 
 /// Runs every check.
@@ -478,7 +487,7 @@ fn check_tag(policy: &Policy, s: &Source) -> Check {
             "the provenance names no commit (resolvedDependencies gitCommit)",
         );
     };
-    let commit = &commit[..commit.len().min(12)];
+    let commit = prefix(commit, 12);
     let Some(tag) = s.tag() else {
         return fail(
             "source-tag",

@@ -253,6 +253,18 @@ fn attest(a: AttestArgs) -> Result<u8> {
     }
     let mut evidence = Vec::with_capacity(a.evidence.len());
     for p in &a.evidence {
+        // Verify looks for evidence under its --evidence-dir by this path.
+        if !p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        }) {
+            bail!(
+                "--evidence {}: give a path relative to the working folder, without `..` (verify finds it there)",
+                p.display()
+            );
+        }
         let bytes = std::fs::read(p)
             .with_context(|| format!("{}: cannot read the evidence", p.display()))?;
         let kind = EvidenceKind::detect(&bytes);

@@ -444,6 +444,29 @@ fn unusable_input_exits_2_naming_the_file_and_field() {
         text(&o)
     );
 
+    // Evidence outside the working folder cannot be found again by verify.
+    let o = envguard(
+        &job.dir,
+        &[
+            "release",
+            "attest",
+            "dist/api.tar.gz",
+            "--evidence",
+            "../junit.xml",
+            "--commit",
+            COMMIT,
+            "--key",
+            "keys/release.key",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("--evidence ../junit.xml: give a path relative"),
+        "{}",
+        text(&o)
+    );
+
     // Attest outside CI without the context it needs.
     let o = envguard(
         &job.dir,

@@ -63,7 +63,7 @@ enum Command {
     Provenance(cmd_data::ProvenanceArgs),
     /// The tamper-evident, per-environment audit and AI log: init, append, checkpoint, prove, verify, export.
     Ledger(cmd_ledger::LedgerArgs),
-    /// The release gate: sign a build's provenance (attest), check an artifact before a deploy (verify).
+    /// The release gate: sign a build's provenance (attest), check an artifact before a deploy (verify), announce the deploy (notify).
     Release(cmd_release::ReleaseArgs),
 }
 

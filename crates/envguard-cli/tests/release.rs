@@ -836,3 +836,57 @@ fn notify_needs_a_passed_decision() {
         text(&o)
     );
 }
+
+#[test]
+fn release_notes_come_from_the_annotated_tag() {
+    let job = Job::new();
+    job.released(None);
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Alice",
+                "-c",
+                "user.email=alice@acme.example",
+            ])
+            .args(args)
+            .current_dir(&job.dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", text(&o));
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "release"]);
+    let hook = receiver(&[200]);
+    // No tag v1.4.0 yet: named, exit 2, nothing sent.
+    let o = envguard(
+        &job.dir,
+        &["release", "notify", "--env", "prod", "--notes-from-tag"],
+        &[("RELEASE_WEBHOOK_URL", &hook.url)],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("tag v1.4.0: no tag message"),
+        "{}",
+        text(&o)
+    );
+    assert!(hook.bodies.lock().unwrap().is_empty());
+    git(&[
+        "tag",
+        "-a",
+        "v1.4.0",
+        "-m",
+        "Records API 1.4.0\n\nAudit export in CSV.",
+    ]);
+    let o = envguard(
+        &job.dir,
+        &["release", "notify", "--env", "prod", "--notes-from-tag"],
+        &[("RELEASE_WEBHOOK_URL", &hook.url)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let body: Value = serde_json::from_str(&hook.bodies.lock().unwrap()[0]).unwrap();
+    assert_eq!(
+        body["blocks"][2]["text"]["text"],
+        "*Release notes*\nRecords API 1.4.0\n\nAudit export in CSV."
+    );
+}

@@ -848,6 +848,10 @@ fn release_notes_come_from_the_annotated_tag() {
                 "user.name=Alice",
                 "-c",
                 "user.email=alice@acme.example",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "tag.gpgsign=false",
             ])
             .args(args)
             .current_dir(&job.dir)

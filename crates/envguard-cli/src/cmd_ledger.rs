@@ -123,7 +123,7 @@ fn parse_event(text: &str, line: usize) -> Result<Value> {
 
 /// The ledger directory: `--dir` / `ENVGUARD_LEDGER_DIR`, else `[ledger] dir`
 /// of `envguard.toml` in the current directory, else `.envguard/ledger`.
-fn ledger_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+pub(crate) fn ledger_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(d) = explicit {
         return Ok(d);
     }

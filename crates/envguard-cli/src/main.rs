@@ -9,6 +9,7 @@ mod cmd_init;
 mod cmd_ledger;
 mod cmd_matrix;
 mod cmd_pipeline;
+mod cmd_release;
 mod cmd_rules;
 mod cmd_secrets;
 mod config;
@@ -65,6 +66,8 @@ enum Command {
     Ledger(cmd_ledger::LedgerArgs),
     /// The per-environment secret store: init, put, get, list, policy, audit, rotate (SOP 003), due, revoke.
     Secrets(cmd_secrets::SecretsArgs),
+    /// The release gate: sign a build's provenance (attest), check an artifact before a deploy (verify), announce the deploy (notify).
+    Release(cmd_release::ReleaseArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Provenance(args) => cmd_data::run_provenance(args),
         Command::Ledger(args) => cmd_ledger::run(args),
         Command::Secrets(args) => cmd_secrets::run(args),
+        Command::Release(args) => cmd_release::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

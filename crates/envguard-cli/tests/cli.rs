@@ -442,7 +442,15 @@ fn release_workflow_needs_settings_to_prove_its_approval() {
     let dir = tempfile::tempdir().unwrap();
     let release =
         std::fs::read_to_string(root.join(EXAMPLE).join(".github/workflows/release.yml")).unwrap();
-    write(dir.path(), ".github/workflows/release.yml", &release);
+    // Without its `envguard release verify` step, only the environment's
+    // protection rules can prove the approval.
+    let without_gate: String = release
+        .lines()
+        .filter(|l| !l.contains("envguard release verify"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without_gate.len(), release.len());
+    write(dir.path(), ".github/workflows/release.yml", &without_gate);
     let out = envguard(&["check", ".", "--format", "json"], dir.path());
     assert_eq!(
         out.status.code(),
@@ -466,6 +474,11 @@ fn release_workflow_needs_settings_to_prove_its_approval() {
         ],
         dir.path(),
     );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
+    // With it, the release gate is the approval, settings or not (issue 14).
+    write(dir.path(), ".github/workflows/release.yml", &release);
+    let out = envguard(&["check", ".", "--format", "json"], dir.path());
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
 }

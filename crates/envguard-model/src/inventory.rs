@@ -43,6 +43,12 @@ pub struct Environment {
     pub secret_store: Option<String>,
     pub log_retention_days: Option<u32>,
     pub data_class: Option<DataClass>,
+    /// Tag globs a release deployed here must be built from (`release
+    /// verify`; empty: the default `v*`).
+    pub release_tags: Vec<String>,
+    /// Distinct approvers, none the change's author, a deploy here needs
+    /// (`release verify`; unset: 1 for a prod-tier environment, else 0).
+    pub required_approvals: Option<u32>,
     /// True when the environment came from path inference, not from `envguard.toml`.
     pub inferred: bool,
 }
@@ -63,9 +69,64 @@ impl Environment {
             secret_store: None,
             log_retention_days: None,
             data_class: None,
+            release_tags: Vec::new(),
+            required_approvals: None,
             inferred: false,
         }
     }
+
+    /// The release tag globs of [`Environment::release_tags`], `v*` by default.
+    pub fn release_tag_globs(&self) -> Vec<String> {
+        if self.release_tags.is_empty() {
+            vec!["v*".to_owned()]
+        } else {
+            self.release_tags.clone()
+        }
+    }
+
+    /// [`Environment::required_approvals`] with its default by tier.
+    pub fn approvals_required(&self) -> u32 {
+        self.required_approvals
+            .unwrap_or(u32::from(self.tier == Tier::Prod))
+    }
+}
+
+/// `[release]`: the release gate's settings (`envguard release`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReleaseSettings {
+    /// Public keys (PEM files, relative to envguard.toml) whose signatures
+    /// on a provenance are trusted.
+    pub trusted_keys: Vec<String>,
+    /// The release workflows (paths in the repository) allowed to build
+    /// what is deployed.
+    pub workflows: Vec<String>,
+    /// Keys of signed approval records: approver name → PEM public key file.
+    pub approvers: Vec<(String, String)>,
+    /// Names of the environment variables holding the webhook URLs `release
+    /// notify` posts to (a webhook URL is a credential: never in the file).
+    pub notify_webhook_envs: Vec<String>,
+    /// `[release.smtp]`: e-mail for `release notify`.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// `[release.smtp]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls`, or `none` (a loopback relay only).
+    #[serde(default = "default_smtp_tls")]
+    pub tls: String,
+    pub from: String,
+    pub to: Vec<String>,
+    /// Variables holding the SMTP user name and password.
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+}
+
+fn default_smtp_tls() -> String {
+    "starttls".to_owned()
 }
 
 /// Settings of the scan itself (`[scan]`).
@@ -119,6 +180,8 @@ pub struct Inventory {
     /// `[ledger] dir`: the directory holding one ledger per environment, used
     /// by `envguard ledger` when neither `--dir` nor `ENVGUARD_LEDGER_DIR` is given.
     pub ledger_dir: Option<String>,
+    /// `[release]`: the release gate.
+    pub release: ReleaseSettings,
     path_sets: Vec<(GlobSet, Vec<String>)>,
     exclude_set: GlobSet,
 }
@@ -131,6 +194,7 @@ impl Default for Inventory {
             shared_markers: Vec::new(),
             ci_settings: None,
             ledger_dir: None,
+            release: ReleaseSettings::default(),
             path_sets: Vec::new(),
             exclude_set: GlobSet::empty(),
         }
@@ -182,8 +246,9 @@ struct RawTop {
 }
 
 /// The sections of the top level, each read by its own struct.
-/// `[secrets]` is read by the CLI (`envguard secrets`), not by the inventory.
-const SECTIONS: &[&str] = &["scan", "environments", "ci", "ledger", "secrets"];
+/// `[secrets]` and `[release]` are read by the CLI (`envguard secrets`,
+/// `envguard release`), not by the inventory.
+const SECTIONS: &[&str] = &["scan", "environments", "ci", "ledger", "secrets", "release"];
 
 #[derive(Default)]
 struct RawInventory {
@@ -192,6 +257,21 @@ struct RawInventory {
     environments: Vec<(Spanned<String>, RawEnvironment)>,
     ci: RawCi,
     ledger: RawLedger,
+    release: RawRelease,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRelease {
+    #[serde(default)]
+    trusted_keys: Vec<String>,
+    #[serde(default)]
+    workflows: Vec<String>,
+    #[serde(default)]
+    approvers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    notify_webhook_envs: Vec<String>,
+    smtp: Option<SmtpSettings>,
 }
 
 #[derive(Deserialize, Default)]
@@ -238,6 +318,9 @@ struct RawEnvironment {
     secret_store: Option<String>,
     log_retention_days: Option<u32>,
     data_class: Option<DataClass>,
+    #[serde(default)]
+    release_tags: Vec<String>,
+    required_approvals: Option<u32>,
 }
 
 /// Reads `envguard.toml` section by section and key by key, so that one run
@@ -284,6 +367,7 @@ impl<'t> Reader<'t> {
                 "scan" => raw.scan = self.read_section("[scan]", value),
                 "ci" => raw.ci = self.read_section("[ci]", value),
                 "ledger" => raw.ledger = self.read_section("[ledger]", value),
+                "release" => raw.release = self.read_section("[release]", value),
                 "environments" => {
                     let Some(envs) = self.table("[environments]", value) else {
                         continue;
@@ -455,6 +539,13 @@ impl Inventory {
             shared_markers: raw.top.shared_markers,
             ci_settings: raw.ci.settings,
             ledger_dir: raw.ledger.dir,
+            release: ReleaseSettings {
+                trusted_keys: raw.release.trusted_keys,
+                workflows: raw.release.workflows,
+                approvers: raw.release.approvers.into_iter().collect(),
+                notify_webhook_envs: raw.release.notify_webhook_envs,
+                smtp: raw.release.smtp,
+            },
             ..Inventory::default()
         };
         inv.scan.infer = raw.scan.infer.unwrap_or(true);
@@ -609,7 +700,8 @@ impl Inventory {
             "# envguard inventory: which files, hosts and networks belong to which environment.\n\
              # Written by `envguard init` from the names in this tree; review it, then commit it.\n\
              # Keys: tier (dev|test|prod), aliases, paths (globs), hosts, cidrs, accounts,\n\
-             # resource_suffix, branches, ci_secrets, secret_store, log_retention_days, data_class.\n\n",
+             # resource_suffix, branches, ci_secrets, secret_store, log_retention_days, data_class,\n\
+             # release_tags, required_approvals.\n\n",
         );
         out.push_str("[scan]\n");
         out.push_str(&format!("exclude = {}\n", toml_list(&scan.exclude)));
@@ -693,6 +785,8 @@ fn build_environment(
     env.secret_store = raw.secret_store;
     env.log_retention_days = raw.log_retention_days;
     env.data_class = raw.data_class;
+    env.release_tags = raw.release_tags;
+    env.required_approvals = raw.required_approvals;
     for c in &raw.cidrs {
         if looks_like_cidr(c.get_ref()) {
             env.cidrs.push(c.get_ref().clone());
@@ -1021,10 +1115,46 @@ data_class = "live"
             .take_while(|l| l.starts_with('#'))
             .collect::<String>();
         let fields = field_names::<RawEnvironment>();
-        assert_eq!(fields.len(), 12, "{fields:?}");
+        assert_eq!(fields.len(), 14, "{fields:?}");
         for k in fields {
             assert!(keys.contains(k), "`{k}` missing from: {keys}");
         }
+    }
+
+    #[test]
+    fn release_section_and_environment_keys() {
+        let inv = Inventory::parse(
+            "[release]\ntrusted_keys = [\"keys/release.pub\"]\nworkflows = [\".github/workflows/release.yml\"]\napprovers = { bob = \"keys/bob.pub\" }\n\n[environments.prod]\nrelease_tags = [\"release-*\"]\nrequired_approvals = 2\n\n[environments.staging]\n",
+        )
+        .unwrap();
+        assert_eq!(inv.release.trusted_keys, ["keys/release.pub"]);
+        assert_eq!(
+            inv.release.approvers,
+            [("bob".to_owned(), "keys/bob.pub".to_owned())]
+        );
+        let prod = inv.environment("prod").unwrap();
+        assert_eq!(prod.release_tag_globs(), ["release-*"]);
+        assert_eq!(prod.approvals_required(), 2);
+        let staging = inv.environment("staging").unwrap();
+        assert_eq!(staging.release_tag_globs(), ["v*"]);
+        assert_eq!(staging.approvals_required(), 0);
+        let inv = Inventory::parse(
+            "[release]\nnotify_webhook_envs = [\"SLACK_WEBHOOK_URL\"]\n[release.smtp]\nhost = \"smtp.example.com\"\nfrom = \"releases@example.com\"\nto = [\"ops@example.com\"]\n",
+        )
+        .unwrap();
+        let smtp = inv.release.smtp.unwrap();
+        assert_eq!((smtp.tls.as_str(), smtp.port), ("starttls", None));
+        assert_eq!(inv.release.notify_webhook_envs, ["SLACK_WEBHOOK_URL"]);
+        let e = Inventory::parse(
+            "[release.smtp]\nhost = \"h\"\nfrom = \"a@b\"\nto = []\npasword_env = \"X\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("pasword_env"), "{e}");
+        let e = Inventory::parse("[release]\ntrusted_key = []\n").unwrap_err();
+        assert!(
+            e.to_string().contains("did you mean `trusted_keys`?"),
+            "{e}"
+        );
     }
 
     #[test]

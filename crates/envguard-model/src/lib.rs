@@ -24,7 +24,7 @@ pub use finding::{
 pub use infer::{infer_environment, is_test_fixture, is_test_path, is_weak_name, InferredEnv};
 pub use inventory::{
     DataClass, EnvAttribution, Environment, Inventory, InventoryError, InventoryErrors,
-    ScanSettings,
+    ReleaseSettings, ScanSettings, SmtpSettings,
 };
 pub use isolation::{CrossReference, EnvIsolation, Isolation};
 pub use path_role::PathRole;

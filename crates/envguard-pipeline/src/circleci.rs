@@ -54,6 +54,7 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                 });
             }
             let mut runs_tests = is_test_name(&id);
+            let mut release_verify = None;
             let mut artifacts = Vec::new();
             let mut scan = Scan::default();
             // An orb job that deploys (`aws-ecs/deploy-service-update`).
@@ -87,6 +88,9 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                     if is_test_command(cmd) {
                         runs_tests = true;
                     }
+                    if release_verify.is_none() {
+                        release_verify = crate::release_verify_env(cmd).map(|e| (e, r));
+                    }
                     scan.merge(scan_shell(&parameters(cmd, &vars), r, "", resolve));
                     for (a, b) in mutable_image_refs(cmd) {
                         artifacts.push((cmd[a..b].to_owned(), r));
@@ -119,6 +123,7 @@ pub(crate) fn read(path: &str, root: Yaml<'_>, resolve: Resolver<'_>) -> Option<
                 manual_approval: false,
                 checks_out_pr_head: None,
                 runs_tests,
+                release_verify,
                 artifacts,
                 deploys: scan.deploys,
                 scripts: scan.scripts,

@@ -365,6 +365,7 @@ fn read_job(
         scan.merge(v_scan);
         outcomes.push((label, environment, target));
     }
+    let mut release_verify = None;
     for step in job.get("steps").map(|s| s.items()).unwrap_or_default() {
         collect_secrets(step, "step", &mut secrets);
         let uses = step.get("uses").and_then(|u| u.as_str()).unwrap_or("");
@@ -372,6 +373,9 @@ fn read_job(
             if let (Some(cmd), Some(r)) = (run.as_str(), run.region()) {
                 if is_test_command(cmd) {
                     runs_tests = true;
+                }
+                if release_verify.is_none() {
+                    release_verify = crate::release_verify_env(cmd).map(|e| (e, r));
                 }
                 if cmd.contains("gh pr checkout")
                     || (cmd.contains("git checkout") && cmd.contains("pull_request.head"))
@@ -436,6 +440,7 @@ fn read_job(
         manual_approval: false,
         checks_out_pr_head,
         runs_tests,
+        release_verify,
         artifacts,
         deploys,
         scripts: scan.scripts,

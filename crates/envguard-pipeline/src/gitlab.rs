@@ -289,10 +289,14 @@ fn read_job<'a>(
     let mut scan = Scan::default();
     let mut script_text = String::new();
     let mut script_region = None;
+    let mut release_verify = None;
     for key in ["before_script", "script", "after_script"] {
         for (cmd, r) in get(key).map(|s| s.strings()).unwrap_or_default() {
             if is_test_command(cmd) {
                 runs_tests = true;
+            }
+            if release_verify.is_none() {
+                release_verify = crate::release_verify_env(cmd).map(|e| (e, r));
             }
             variable_refs(cmd, r, &mut secrets);
             // The lines of a job's scripts run in one shell: a `cd` carries over.
@@ -334,6 +338,7 @@ fn read_job<'a>(
         manual_approval: manual,
         checks_out_pr_head: None,
         runs_tests,
+        release_verify,
         artifacts,
         deploys,
         scripts: scan.scripts,

@@ -207,6 +207,10 @@ pub struct Job {
     pub checks_out_pr_head: Option<Region>,
     /// It runs tests (by name or command).
     pub runs_tests: bool,
+    /// It runs `envguard release verify --env ENV` (the environment as
+    /// written, where): the deploy-time release gate (issue 14).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_verify: Option<(String, Region)>,
     /// Container images or artifacts it deploys, as written (`app:latest`).
     pub artifacts: Vec<(String, Region)>,
     /// It runs a deploy action (or calls a workflow), whether or not envguard
@@ -364,6 +368,36 @@ pub(crate) fn secret_names(text: &str) -> Vec<String> {
     out
 }
 
+/// The environment of an `envguard release verify … --env ENV` in a shell
+/// command (`--env=ENV` too), as written.
+pub(crate) fn release_verify_env(cmd: &str) -> Option<String> {
+    for line in cmd.lines() {
+        let words: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let Some(at) = words.windows(3).position(|w| {
+            (w[0] == "envguard" || w[0].ends_with("/envguard"))
+                && w[1] == "release"
+                && w[2] == "verify"
+        }) else {
+            continue;
+        };
+        let rest = &words[at + 3..];
+        for (i, w) in rest.iter().enumerate() {
+            if let Some(v) = w.strip_prefix("--env=") {
+                return Some(v.trim_matches(['"', '\'']).to_owned());
+            }
+            if *w == "--env" {
+                if let Some(v) = rest.get(i + 1) {
+                    return Some(v.trim_matches(['"', '\'']).to_owned());
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Does a command line run tests?
 pub(crate) fn is_test_command(cmd: &str) -> bool {
     let c = cmd.to_ascii_lowercase();
@@ -503,5 +537,38 @@ mod tests {
             .collect();
         assert_eq!(found, vec!["ghcr.io/acme/api:latest", "acme/api:main"]);
         assert!(mutable_image_refs("image: acme/api:1.4.2 and acme/api@sha256:abc").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod release_gate_tests {
+    use super::release_verify_env;
+
+    #[test]
+    fn release_verify_commands() {
+        assert_eq!(
+            release_verify_env(
+                "envguard release verify dist/app.tgz --env prod --attestation a.json"
+            )
+            .as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            release_verify_env(
+                "set -e\n./bin/envguard release verify \"$IMAGE\" --env=production && ./deploy.sh"
+            )
+            .as_deref(),
+            Some("production")
+        );
+        // Look-alikes: another subcommand, or no environment.
+        assert_eq!(
+            release_verify_env("envguard release attest dist/app.tgz --env prod"),
+            None
+        );
+        assert_eq!(
+            release_verify_env("envguard release verify dist/app.tgz"),
+            None
+        );
+        assert_eq!(release_verify_env("echo envguard verify --env prod"), None);
     }
 }

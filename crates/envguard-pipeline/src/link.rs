@@ -164,6 +164,7 @@ fn called_jobs(job: &Job, read: ReadFile<'_>, resolve: Resolver<'_>) -> Vec<Job>
             manual_approval: c.manual_approval,
             checks_out_pr_head: None,
             runs_tests: c.runs_tests,
+            release_verify: c.release_verify.map(|(e, _)| (e, *uses_region)),
             artifacts: c
                 .artifacts
                 .into_iter()

@@ -99,3 +99,43 @@ pub(crate) fn job_label(job: &Job) -> String {
         _ => format!("`{}`", job.id),
     }
 }
+
+/// The deploy job, or a job it needs, runs `envguard release verify --env
+/// ENV` for the deploy's environment, before the deploy command when both
+/// are steps of the job: the release gate then checks, at deploy time, the
+/// signed provenance, the release tag, the tests' evidence and (for
+/// `approvals`) at least one approver other than the author (issue 14).
+/// With `approvals`, an environment whose `required_approvals` is 0 is not
+/// credited: its verify asks for no approval.
+pub(crate) fn release_verified(
+    ctx: &Context<'_>,
+    p: &Pipeline,
+    job: &Job,
+    approvals: bool,
+) -> bool {
+    let Some(target) = &job.target else {
+        return false;
+    };
+    if approvals {
+        let required = ctx
+            .inventory
+            .environment(&target.env)
+            .map_or(1, |e| e.approvals_required());
+        if required == 0 {
+            return false;
+        }
+    }
+    let names_target = |env: &str| {
+        ctx.inventory
+            .resolve_name(env)
+            .is_some_and(|(n, _)| n == target.env)
+    };
+    let own = job.release_verify.as_ref().is_some_and(|(env, r)| {
+        names_target(env) && (target.declared || r.start_line < target.region.start_line)
+    });
+    own || p.needs_closure(job).iter().any(|j| {
+        j.release_verify
+            .as_ref()
+            .is_some_and(|(env, _)| names_target(env))
+    })
+}

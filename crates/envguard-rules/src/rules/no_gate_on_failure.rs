@@ -1,4 +1,4 @@
-use super::ci::{job_label, only_called, prod_deploys};
+use super::ci::{job_label, only_called, prod_deploys, release_verified};
 use crate::{finding_id, Context, Rule};
 use envguard_model::{Finding, FindingBuilder, Location, RuleMeta, Severity};
 use envguard_pipeline::{is_default_branch, CiSystem, Pipeline, Trigger, TriggerKind};
@@ -33,6 +33,11 @@ crate::declare_rule! {
     /// branch the tags are cut from (a `ci.yml` running `npm test` on push to
     /// `main`): the tagged commit passed them before it was tagged. A deploy on a
     /// branch push gets no such credit (the other workflow runs beside it).
+    ///
+    /// A deploy that runs `envguard release verify --env <its environment>`
+    /// first (in an earlier step, or in a job it needs) waits for the tests: the
+    /// release gate refuses an artifact whose attested test evidence is missing,
+    /// changed or failed.
     ///
     /// ## Why it matters
     /// 002 §6: "Failed checks block progression". Jobs in a GitHub workflow run in
@@ -69,7 +74,7 @@ impl Rule for NoGateOnFailure {
         for (p, job) in prod_deploys(ctx) {
             let Some(target) = &job.target else { continue };
             // A called workflow's jobs are judged as jobs of their caller.
-            if job.runs_tests || only_called(p) {
+            if job.runs_tests || only_called(p) || release_verified(ctx, p, job, false) {
                 continue;
             }
             let tests: Vec<&str> = p

@@ -1,4 +1,4 @@
-use super::ci::{job_label, labels, only_called, prod_deploys, untagged};
+use super::ci::{job_label, labels, only_called, prod_deploys, release_verified, untagged};
 use crate::{finding_id, Context, Rule};
 use envguard_model::{Confidence, Finding, FindingBuilder, Location, RuleMeta, Severity};
 use envguard_pipeline::{Approval, TriggerKind};
@@ -33,6 +33,12 @@ crate::declare_rule! {
     /// reported by `R05.main-to-prod`. Workflows that only run when called
     /// (`workflow_call`) are judged at the caller, with the caller's triggers; a
     /// remote reusable workflow's gate is reported as unknown (a note).
+    ///
+    /// A deploy that runs `envguard release verify --env <its environment>`
+    /// first (in an earlier step, or in a job it needs) is gated: the release
+    /// gate refuses the deploy without `required_approvals` approvers other
+    /// than the author (at least 1 for a prod-tier environment), a release
+    /// tag and passed tests.
     ///
     /// ## Why it matters
     /// 000 §3 R-05: "PROD deployment requires controlled release workflow and
@@ -75,6 +81,9 @@ impl Rule for ProdDeployUngated {
                 continue;
             }
             let Some(target) = &job.target else { continue };
+            if release_verified(ctx, p, job, true) {
+                continue;
+            }
             let triggers = p.job_triggers(job);
             let all_untagged = untagged(triggers);
             let when = if all_untagged.is_empty() {

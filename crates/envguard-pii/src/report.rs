@@ -98,6 +98,15 @@ impl ColumnAcc {
         }
     }
 
+    /// Moves the sample rows `by` lines down (a chunk scanned from line 0).
+    pub fn shift_rows(&mut self, by: u64) {
+        for rows in &mut self.rows {
+            for r in rows {
+                *r += by;
+            }
+        }
+    }
+
     pub fn merge(&mut self, o: &ColumnAcc) {
         self.cells += o.cells;
         for k in 0..14 {

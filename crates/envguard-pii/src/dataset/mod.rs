@@ -344,6 +344,8 @@ fn safe_cut_from(f: DatasetFormat, b: &[u8], from: usize, target: usize) -> usiz
 struct ChunkResult {
     records: u64,
     cols: Vec<(String, ColumnAcc)>,
+    /// Newlines in the chunk.
+    lines: u64,
 }
 
 /// One detection inside a dataset, for redaction and scoring.
@@ -527,7 +529,8 @@ fn scan_chunk(
                 }
                 s = e + 1;
             }
-            st.records = count_lines(chunk) + u64::from(chunk.last().is_some_and(|&c| c != b'\n'));
+            st.records =
+                lt.line_at(chunk.len()) + u64::from(chunk.last().is_some_and(|&c| c != b'\n'));
         }
         DatasetFormat::Json => {
             let _ = walk_json_in(chunk, valid, |v| {
@@ -561,6 +564,7 @@ fn scan_chunk(
     ChunkResult {
         records: st.records,
         cols: st.cols.into_iter().map(|(n, _, a)| (n, a)).collect(),
+        lines: lt.line_at(chunk.len()),
     }
 }
 

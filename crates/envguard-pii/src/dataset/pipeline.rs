@@ -24,7 +24,6 @@ struct Job {
     seq: usize,
     block: Arc<Vec<u8>>,
     range: Range<usize>,
-    line_base: u64,
 }
 
 /// Appends up to `more` bytes from `r` to `buf`; true at the end of the input.
@@ -80,7 +79,6 @@ impl DatasetScanner {
         let header = self.header.take();
         let threads = self.threads;
         let mut bytes = block.len() as u64;
-        let mut lines = self.lines_done;
         let mut results: Vec<(usize, ChunkResult)> = Vec::new();
 
         let (jobs, queue) = mpsc::sync_channel::<Job>(threads * 4);
@@ -98,15 +96,9 @@ impl DatasetScanner {
                     };
                     let Ok(job) = job else { return };
                     let chunk = &job.block[job.range.clone()];
-                    let res = scan_chunk(
-                        format,
-                        chunk,
-                        job.line_base,
-                        header,
-                        Some(classes),
-                        false,
-                        &mut |_| {},
-                    );
+                    // lines from 0: the merge adds the lines before the chunk
+                    let res =
+                        scan_chunk(format, chunk, 0, header, Some(classes), false, &mut |_| {});
                     // the last holder of a block hands the buffer back: a
                     // fresh 8 MiB buffer per block would cost page faults
                     if let Ok(buf) = Arc::try_unwrap(job.block) {
@@ -120,22 +112,27 @@ impl DatasetScanner {
             drop(done);
             let mut seq = 0;
             loop {
+                // Chunks of whole records from `pos`; what follows the last
+                // whole chunk is carried into the next block (at the end of
+                // the input, everything goes). Each byte's quotes are counted
+                // once, here; its lines are counted by the worker.
                 let shared = Arc::new(block);
+                let len = shared.len();
                 let mut a = pos;
-                while a < cut {
+                while a < len {
                     let target = a + CHUNK;
-                    let b = if target >= cut {
-                        cut
+                    let b = if target < len {
+                        safe_cut_from(format, &shared, a, target)
                     } else {
-                        safe_cut_from(format, &shared[..cut], a, target)
+                        len
                     };
-                    let line_base = lines;
-                    lines += count_lines(&shared[a..b]);
+                    if b >= len && !end {
+                        break; // not known to end a record: carried over
+                    }
                     let job = Job {
                         seq,
                         block: Arc::clone(&shared),
                         range: a..b,
-                        line_base,
                     };
                     if jobs.send(job).is_err() {
                         return Err(io::Error::other("a dataset worker thread stopped"));
@@ -146,10 +143,9 @@ impl DatasetScanner {
                 if end {
                     break;
                 }
-                // the next block starts with the incomplete record carried over
                 let mut next = spare.try_recv().unwrap_or_default();
                 next.clear();
-                next.extend_from_slice(&shared[cut..]);
+                next.extend_from_slice(&shared[a..]);
                 if let Ok(buf) = Arc::try_unwrap(shared) {
                     let _ = give_back.send(buf);
                 }
@@ -161,11 +157,6 @@ impl DatasetScanner {
                     &mut next,
                     BLOCK.saturating_sub(carried).max(BLOCK / 4),
                 )?;
-                cut = cut_at(format, &next, end);
-                while cut == 0 && !end {
-                    end = fill(&mut r, &mut next, BLOCK)?;
-                    cut = cut_at(format, &next, end);
-                }
                 bytes += (next.len() - carried) as u64;
                 block = next;
                 pos = 0;
@@ -178,6 +169,13 @@ impl DatasetScanner {
             return Err(io::Error::other("a dataset worker thread stopped"));
         }
         results.sort_unstable_by_key(|(k, _)| *k);
+        let mut lines = self.lines_done;
+        for (_, r) in &mut results {
+            for (_, acc) in &mut r.cols {
+                acc.shift_rows(lines);
+            }
+            lines += r.lines;
+        }
         self.lines_done = lines;
         self.bytes += bytes;
         self.classes = Some(classes);

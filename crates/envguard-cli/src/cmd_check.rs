@@ -1,8 +1,9 @@
+use crate::changes::{changed_files, Since};
 use crate::config::{write_output, Config, ConfigArgs};
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
-use envguard_engine::{check, Baseline, CheckOptions, Progress};
+use envguard_engine::{check, Baseline, ChangedFiles, CheckOptions, Progress};
 use envguard_model::Severity;
 use envguard_report::{render, OutputFormat, RenderOptions};
 use std::io::{IsTerminal, Write};
@@ -63,6 +64,20 @@ pub struct CheckArgs {
     /// The role that reads the store with --store (checked against its policy).
     #[arg(long, value_name = "ROLE", env = "ENVGUARD_ROLE", requires = "store")]
     role: Option<String>,
+    /// Report only the findings that touch a file changed since the merge base
+    /// of REF and HEAD (commits, uncommitted changes, untracked files), at
+    /// their own or a related location; the whole tree is still read, so a
+    /// changed staging file is compared with prod's markers and secrets.
+    /// Every finding is reported when envguard's own configuration changed.
+    /// Needs `git`.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["staged", "write_baseline"])]
+    since: Option<String>,
+    /// Like --since, for the changes staged for commit (a pre-commit hook).
+    #[arg(long, conflicts_with = "write_baseline")]
+    staged: bool,
+    /// Print nothing but the report: no progress line, no notes on standard error.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -128,10 +143,21 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         ..CheckOptions::new(root.clone(), &inventory, &fingerprinter)
     };
 
-    let show_progress =
-        !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let show_progress = !args.no_progress
+        && !args.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none();
+    let since = match (&args.since, args.staged) {
+        (Some(r), _) => Some(Since::Ref(r)),
+        (None, true) => Some(Since::Staged),
+        (None, false) => None,
+    };
+    // Asked before the scan: a wrong REF is a usage error, not a wasted check.
+    let changed = since.map(|s| changed_files(root, &s)).transpose()?;
+    let config_files = args.config.files(root, &inventory);
+
     let done = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
+    let mut result = std::thread::scope(|s| {
         if show_progress {
             s.spawn(|| draw_progress(&progress, &done));
         }
@@ -139,6 +165,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         done.store(true, Ordering::Relaxed);
         r
     })?;
+
+    if let Some((changed, what)) = &changed {
+        limit_to_changes(&mut result, changed, what, &config_files, args.quiet);
+    }
 
     if let Some(path) = &args.write_baseline {
         let b = Baseline::from_findings(result.active());
@@ -165,6 +195,39 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         args.color,
         args.allow_incomplete,
     )
+}
+
+/// Keeps the findings that touch a changed file, unless a configuration file
+/// the check read is among them (then every finding may have changed).
+fn limit_to_changes(
+    result: &mut envguard_model::ScanResult,
+    changed: &ChangedFiles,
+    what: &str,
+    config_files: &[String],
+    quiet: bool,
+) {
+    let total = result.findings.len();
+    let config = config_files.iter().find(|f| changed.contains(f));
+    let note = match config {
+        Some(file) => format!(
+            "{} changed file(s) {what}, {file} among them: all {total} finding(s) reported",
+            changed.len()
+        ),
+        None => {
+            let dropped = changed.retain_touching(result);
+            format!(
+                "{} changed file(s) {what}: {} of {total} finding(s) touch them",
+                changed.len(),
+                total - dropped
+            )
+        }
+    };
+    if !quiet {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("envguard: {note}");
+        }
+    }
 }
 
 /// Renders a result in `format` to `-o FILE` or standard output and returns

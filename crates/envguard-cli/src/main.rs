@@ -3,6 +3,7 @@
 //! outcome to the documented exit codes (0 clean, 1 findings, 2 error, 3
 //! incomplete: a path in scope was not read).
 
+mod changes;
 mod cmd_check;
 mod cmd_data;
 mod cmd_init;

@@ -47,7 +47,8 @@ pub struct CheckArgs {
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// When to colour the text report.
+    /// When to colour the text report (auto: on a terminal, unless NO_COLOR is
+    /// set; CLICOLOR_FORCE=1 colours a pipe too).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
     /// Never draw the progress line on standard error.
@@ -64,12 +65,13 @@ pub struct CheckArgs {
     /// The role that reads the store with --store (checked against its policy).
     #[arg(long, value_name = "ROLE", env = "ENVGUARD_ROLE", requires = "store")]
     role: Option<String>,
-    /// Report only the findings that touch a file changed since the merge base
-    /// of REF and HEAD (commits, uncommitted changes, untracked files), at
-    /// their own or a related location; the whole tree is still read, so a
-    /// changed staging file is compared with prod's markers and secrets.
-    /// Every finding is reported when envguard's own configuration changed.
-    /// Needs `git`.
+    /// Report only the findings touching a file changed since the merge base of REF and HEAD.
+    ///
+    /// Changed: the commits since the merge base, uncommitted changes and
+    /// untracked files; a finding touches a file at its own or a related
+    /// location. The whole tree is still read, so a changed staging file is
+    /// compared with prod's markers and secrets. Every finding is reported
+    /// when envguard's own configuration changed. Needs `git`.
     #[arg(long, value_name = "REF", conflicts_with_all = ["staged", "write_baseline"])]
     since: Option<String>,
     /// Like --since, for the changes staged for commit (a pre-commit hook).
@@ -256,7 +258,11 @@ pub(crate) fn emit(
     let color = match color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        // no-color.org, then bixense.com/clicolors: NO_COLOR (non-empty)
+        // wins, CLICOLOR_FORCE (not "0") colours a pipe too.
+        Color::Auto => {
+            !anstyle_query::no_color() && (anstyle_query::clicolor_force() || to_terminal)
+        }
     };
     let opts = RenderOptions {
         color,

@@ -13,9 +13,10 @@ mod cmd_pipeline;
 mod cmd_release;
 mod cmd_rules;
 mod cmd_secrets;
+mod cmd_shell;
 mod config;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use std::process::ExitCode;
 
 // A check makes millions of small, short-lived allocations on every core (facts,
@@ -32,7 +33,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// environment, which secrets are written down, and which secret values are
 /// shared between environments. Reports never print a secret value.
 #[derive(Parser)]
-#[command(name = "envguard", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "envguard",
+    version = env!("ENVGUARD_VERSION"),
+    about,
+    long_about,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,6 +76,10 @@ enum Command {
     Secrets(cmd_secrets::SecretsArgs),
     /// The release gate: sign a build's provenance (attest), check an artifact before a deploy (verify), announce the deploy (notify).
     Release(cmd_release::ReleaseArgs),
+    /// Print a shell completion script: `source <(envguard completions bash)`.
+    Completions(cmd_shell::CompletionsArgs),
+    /// Print the manual page (roff): `envguard man | man -l -`.
+    Man(cmd_shell::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +103,8 @@ fn main() -> ExitCode {
         Command::Ledger(args) => cmd_ledger::run(args),
         Command::Secrets(args) => cmd_secrets::run(args),
         Command::Release(args) => cmd_release::run(args),
+        Command::Completions(args) => cmd_shell::run_completions(args, Cli::command()),
+        Command::Man(args) => cmd_shell::run_man(args, Cli::command()),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -12,6 +12,7 @@ mod cmd_matrix;
 mod cmd_pipeline;
 mod cmd_release;
 mod cmd_rules;
+mod cmd_schema;
 mod cmd_secrets;
 mod cmd_shell;
 mod config;
@@ -80,6 +81,8 @@ enum Command {
     Completions(cmd_shell::CompletionsArgs),
     /// Print the manual page (roff): `envguard man | man -l -`.
     Man(cmd_shell::ManArgs),
+    /// Print the JSON Schema of envguard.toml (docs/schemas/envguard.schema.json).
+    Schema(cmd_schema::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Release(args) => cmd_release::run(args),
         Command::Completions(args) => cmd_shell::run_completions(args, Cli::command()),
         Command::Man(args) => cmd_shell::run_man(args, Cli::command()),
+        Command::Schema(args) => cmd_schema::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,6 @@
 use crate::changes::{changed_files, Since};
 use crate::config::{write_output, Config, ConfigArgs};
+use crate::gitleaks::GitleaksBaseline;
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
@@ -30,6 +31,11 @@ pub struct CheckArgs {
     /// Suppress the findings recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Suppress the hard-coded secrets a gitleaks JSON report lists (matched
+    /// by file and a keyed fingerprint of the secret, not by line), so a team
+    /// switching over starts from what it already accepted.
+    #[arg(long, value_name = "FILE")]
+    baseline_from: Option<PathBuf>,
     /// Record every active finding in this baseline file (then exit 0).
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
@@ -121,6 +127,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         None => None,
     };
     let fingerprinter = Fingerprinter::from_env_or_random();
+    let imported = args
+        .baseline_from
+        .as_deref()
+        .map(|p| GitleaksBaseline::load(p, root, &fingerprinter))
+        .transpose()?;
     let live = if args.store {
         Some(crate::cmd_secrets::live_secrets(
             root,
@@ -168,6 +179,15 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         r
     })?;
 
+    if let Some(imported) = &imported {
+        let n = imported.apply(&mut result, root, &fingerprinter);
+        if !args.quiet {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("envguard: {n} finding(s) accepted in the gitleaks report");
+            }
+        }
+    }
     if let Some((changed, what)) = &changed {
         limit_to_changes(&mut result, changed, what, &config_files, args.quiet);
     }

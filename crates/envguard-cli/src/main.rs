@@ -16,6 +16,7 @@ mod cmd_schema;
 mod cmd_secrets;
 mod cmd_shell;
 mod config;
+mod gitleaks;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
+use crate::baseline_from::ImportedBaseline;
 use crate::changes::{changed_files, Since};
 use crate::config::{write_output, Config, ConfigArgs};
-use crate::gitleaks::GitleaksBaseline;
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
@@ -31,9 +31,10 @@ pub struct CheckArgs {
     /// Suppress the findings recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Suppress the hard-coded secrets a gitleaks JSON report lists (matched
-    /// by file and a keyed fingerprint of the secret, not by line), so a team
-    /// switching over starts from what it already accepted.
+    /// Suppress the hard-coded secrets a gitleaks JSON report or trufflehog
+    /// JSON lines list (matched by file and a keyed fingerprint of the
+    /// secret, not by line), so a team switching over starts from what it
+    /// already accepted.
     #[arg(long, value_name = "FILE")]
     baseline_from: Option<PathBuf>,
     /// Record every active finding in this baseline file (then exit 0).
@@ -130,7 +131,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let imported = args
         .baseline_from
         .as_deref()
-        .map(|p| GitleaksBaseline::load(p, root, &fingerprinter))
+        .map(|p| ImportedBaseline::load(p, root, &fingerprinter))
         .transpose()?;
     let live = if args.store {
         Some(crate::cmd_secrets::live_secrets(
@@ -184,7 +185,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         if !args.quiet {
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("envguard: {n} finding(s) accepted in the gitleaks report");
+                eprintln!("envguard: {n} finding(s) accepted in {}", imported.source());
             }
         }
     }

@@ -3,6 +3,7 @@
 //! outcome to the documented exit codes (0 clean, 1 findings, 2 error, 3
 //! incomplete: a path in scope was not read).
 
+mod baseline_from;
 mod changes;
 mod cmd_check;
 mod cmd_data;
@@ -16,7 +17,6 @@ mod cmd_schema;
 mod cmd_secrets;
 mod cmd_shell;
 mod config;
-mod gitleaks;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,16 +1,18 @@
-//! `check --baseline-from gitleaks-report.json`: the findings a team already
-//! accepted in gitleaks are not reported again on the day it switches over.
+//! `check --baseline-from REPORT`: the findings a team already accepted in
+//! gitleaks or trufflehog are not reported again on the day it switches over.
 //!
-//! A gitleaks JSON report (`gitleaks dir --report-format json`, `gitleaks
-//! detect`) names each leak by `File` and holds the `Secret` in clear. Each
-//! secret is turned into a keyed fingerprint as the report is read (the
-//! string is then dropped; it is never printed or stored), and an envguard
-//! `R01.hardcoded-secret` finding is suppressed as baselined when the value at
-//! its location in the same file has one of that file's fingerprints. Lines
-//! are not compared, so the baseline survives edits that move lines; a
-//! rotated value no longer matches and is reported again. Cross-environment
-//! findings (a value shared with prod) are never covered: gitleaks does not
-//! report them, so nobody accepted them.
+//! A gitleaks JSON report (`gitleaks dir --report-format json`: an array of
+//! leaks with `File` and `Secret`) or trufflehog's JSON lines (`trufflehog
+//! filesystem --json`: `SourceMetadata.Data.Filesystem.file` or `.Git.file`,
+//! and `Raw`) holds each secret in clear. Each secret is turned into a keyed
+//! fingerprint as the report is read (the string is then dropped; it is never
+//! printed or stored), and an envguard `R01.hardcoded-secret` finding is
+//! suppressed as baselined when the value at its location in the same file
+//! has one of that file's fingerprints. Lines are not compared, so the
+//! baseline survives edits that move lines; a rotated value no longer matches
+//! and is reported again. Cross-environment findings (a value shared with
+//! prod) are never covered: those scanners do not report them, so nobody
+//! accepted them.
 
 use anyhow::{bail, Context as _, Result};
 use envguard_detect::Fingerprinter;
@@ -25,7 +27,8 @@ const DOMAIN: &str = "gitleaks-baseline";
 /// What `gitleaks --redact` writes in place of a secret.
 const REDACTED: &str = "REDACTED";
 
-/// One leak of the report; other fields (RuleID, Commit, Match, …) are not needed.
+/// One leak of a gitleaks report; other fields (RuleID, Commit, Match, …)
+/// are not needed.
 #[derive(serde::Deserialize)]
 struct Leak {
     #[serde(rename = "File")]
@@ -34,26 +37,32 @@ struct Leak {
     secret: String,
 }
 
-pub(crate) struct GitleaksBaseline {
+pub(crate) struct ImportedBaseline {
     /// The report as named on the command line.
     source: String,
     /// Per file (relative to the scanned root), the fingerprints of its accepted secrets.
     by_file: BTreeMap<String, BTreeSet<[u8; 32]>>,
 }
 
-impl GitleaksBaseline {
+impl ImportedBaseline {
     pub(crate) fn load(path: &Path, root: &Path, fp: &Fingerprinter) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read the gitleaks report", path.display()))?;
-        let leaks: Vec<Leak> = serde_json::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: not a gitleaks JSON report (an array of leaks with File and Secret): {}",
-                path.display(),
-                e.line(),
-                e.column().max(1),
-                strip_position(&e.to_string())
-            )
-        })?;
+            .with_context(|| format!("{}: cannot read the report", path.display()))?;
+        // gitleaks writes one JSON array; trufflehog one JSON object per line.
+        let (tool, leaks) = if text.trim_start().starts_with('[') {
+            let leaks: Vec<Leak> = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}:{}: not a gitleaks JSON report (an array of leaks with File and Secret): {}",
+                    path.display(),
+                    e.line(),
+                    e.column().max(1),
+                    strip_position(&e.to_string())
+                )
+            })?;
+            ("gitleaks", leaks)
+        } else {
+            ("trufflehog", trufflehog_lines(path, &text)?)
+        };
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let mut by_file: BTreeMap<String, BTreeSet<[u8; 32]>> = BTreeMap::new();
         let mut redacted = 0;
@@ -69,16 +78,21 @@ impl GitleaksBaseline {
         }
         if redacted > 0 && by_file.is_empty() {
             bail!(
-                "{}: every secret of the report is redacted (gitleaks --redact); \
-                 run gitleaks without --redact: envguard matches by a keyed fingerprint \
+                "{}: every secret of the report is redacted ({tool} --redact); \
+                 run {tool} without it: envguard matches by a keyed fingerprint \
                  of the secret, computed in memory and never stored",
                 path.display()
             );
         }
-        Ok(GitleaksBaseline {
-            source: path.display().to_string(),
+        Ok(ImportedBaseline {
+            source: format!("{} ({tool})", path.display()),
             by_file,
         })
+    }
+
+    /// The report as named on the command line, with the tool that wrote it.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
     }
 
     /// Suppresses the active `R01.hardcoded-secret` findings whose value is
@@ -112,13 +126,61 @@ impl GitleaksBaseline {
             if accepted.contains(&fp.fingerprint(DOMAIN, value.as_bytes())) {
                 f.suppression = Some(Suppression {
                     kind: SuppressionKind::Baseline,
-                    justification: format!("accepted in the gitleaks report {}", self.source),
+                    justification: format!("accepted in {}", self.source),
                 });
                 suppressed += 1;
             }
         }
         suppressed
     }
+}
+
+/// The leaks of trufflehog's JSON lines; lines without `SourceMetadata`
+/// (its log lines, when they share the stream) are skipped.
+fn trufflehog_lines(path: &Path, text: &str) -> Result<Vec<Leak>> {
+    let mut leaks = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: neither a gitleaks JSON report nor trufflehog JSON lines: {}",
+                path.display(),
+                n + 1,
+                e.column().max(1),
+                strip_position(&e.to_string())
+            )
+        })?;
+        let Some(data) = v.pointer("/SourceMetadata/Data") else {
+            // trufflehog's own log lines carry a level; anything else is not
+            // its output.
+            if v.get("level").is_some() {
+                continue;
+            }
+            bail!(
+                "{}:{}: neither a gitleaks JSON report (an array of leaks) nor \
+                 trufflehog JSON lines (results with SourceMetadata)",
+                path.display(),
+                n + 1
+            );
+        };
+        let file = ["/Filesystem/file", "/Git/file"]
+            .iter()
+            .find_map(|p| data.pointer(p).and_then(serde_json::Value::as_str));
+        let (Some(file), Some(secret)) = (file, v.get("Raw").and_then(|r| r.as_str())) else {
+            bail!(
+                "{}:{}: a trufflehog result without a file (filesystem or git source) or Raw",
+                path.display(),
+                n + 1
+            );
+        };
+        leaks.push(Leak {
+            file: file.to_owned(),
+            secret: secret.to_owned(),
+        });
+    }
+    Ok(leaks)
 }
 
 /// The text of a one-line region (1-based line, 1-based character columns,

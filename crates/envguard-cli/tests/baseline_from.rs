@@ -1,6 +1,6 @@
-//! `check --baseline-from gitleaks-report.json`: the hard-coded secrets a
-//! gitleaks report lists are suppressed as baselined, by file and secret;
-//! what gitleaks never reported (a value shared with prod) stays active.
+//! `check --baseline-from REPORT`: the hard-coded secrets a gitleaks report
+//! or trufflehog's JSON lines list are suppressed as baselined, by file and
+//! secret; what they never reported (a value shared with prod) stays active.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -58,15 +58,12 @@ fn run(dir: &Path, report: &Value) -> (Option<i32>, Vec<(String, String, String)
         "gitleaks-report.json",
         serde_json::to_vec_pretty(report).unwrap(),
     );
+    run_with(dir, "gitleaks-report.json")
+}
+
+fn run_with(dir: &Path, report: &str) -> (Option<i32>, Vec<(String, String, String)>, String) {
     let o = envguard(
-        &[
-            "check",
-            "envs",
-            "-f",
-            "json",
-            "--baseline-from",
-            "gitleaks-report.json",
-        ],
+        &["check", "envs", "-f", "json", "--baseline-from", report],
         dir,
     );
     let stdout = String::from_utf8(o.stdout).unwrap();
@@ -152,7 +149,7 @@ fn accepted_leaks_are_baselined_and_the_reuse_is_not() {
     );
     assert_eq!(code, Some(1));
     assert!(
-        stderr.contains("2 finding(s) accepted in the gitleaks report"),
+        stderr.contains("2 finding(s) accepted in gitleaks-report.json (gitleaks)"),
         "{stderr}"
     );
 }
@@ -178,10 +175,72 @@ fn a_redacted_or_malformed_report_is_a_clear_error() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("gitleaks --redact"), "{stderr}");
 
-    let (code, _, stderr) = run(dir.path(), &json!({"findings": []}));
+    // A leak without its secret.
+    let (code, _, stderr) = run(dir.path(), &json!([{"File": "dev/.env", "StartLine": 2}]));
     assert_eq!(code, Some(2));
     assert!(
-        stderr.contains("gitleaks-report.json:1:1: not a gitleaks JSON report"),
+        stderr.contains("gitleaks-report.json:")
+            && stderr.contains("not a gitleaks JSON report")
+            && stderr.contains("missing field `Secret`"),
         "{stderr}"
     );
+    // Some other tool's JSON.
+    write(dir.path(), "other.json", "{\"findings\": []}\n");
+    let (code, _, stderr) = run_with(dir.path(), "other.json");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("other.json:1: neither a gitleaks JSON report"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn trufflehog_json_lines_are_read_too() {
+    let dir = tree();
+    let result = |source: Value, secret: &str| {
+        json!({
+            "SourceMetadata": {"Data": source},
+            "SourceID": 1, "SourceType": 15, "SourceName": "trufflehog - filesystem",
+            "DetectorType": 0, "DetectorName": "Generic", "Verified": false,
+            "Raw": secret, "Redacted": "", "ExtraData": null,
+        })
+        .to_string()
+    };
+    let lines = [
+        json!({"level": "info-0", "msg": "running source"}).to_string(),
+        result(
+            json!({"Filesystem": {"file": "dev/.env", "line": 2}}),
+            DEV_SECRET,
+        ),
+        result(
+            json!({"Git": {"commit": "3f2a9c1", "file": "staging/.env", "line": 3}}),
+            PROD_SECRET,
+        ),
+        json!({"level": "info-0", "msg": "finished scanning"}).to_string(),
+    ];
+    write(dir.path(), "trufflehog.jsonl", lines.join("\n") + "\n");
+    let (_, fs, stderr) = run_with(dir.path(), "trufflehog.jsonl");
+    assert_eq!(
+        state(&fs, "R01.hardcoded-secret", "dev/.env"),
+        ["baseline"],
+        "{fs:?}"
+    );
+    assert_eq!(
+        state(&fs, "R01.hardcoded-secret", "staging/.env"),
+        ["baseline"]
+    );
+    assert_eq!(state(&fs, "R01.hardcoded-secret", "prod/.env"), ["active"]);
+    assert!(
+        stderr.contains("accepted in trufflehog.jsonl (trufflehog)"),
+        "{stderr}"
+    );
+
+    write(
+        dir.path(),
+        "trufflehog.jsonl",
+        format!("{}\nnot json\n", lines[1]),
+    );
+    let (code, _, stderr) = run_with(dir.path(), "trufflehog.jsonl");
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("trufflehog.jsonl:2:"), "{stderr}");
 }

@@ -46,8 +46,12 @@ pub(crate) fn changed_files(root: &Path, since: &Since<'_>) -> Result<(ChangedFi
             if reference.starts_with('-') {
                 bail!("--since {reference}: not a git revision");
             }
-            let base = git(root, &["merge-base", reference, "HEAD"])
-                .with_context(|| format!("--since {reference}: no merge base with HEAD"))?;
+            let base = git(root, &["merge-base", reference, "HEAD"]).with_context(|| {
+                format!(
+                    "--since {reference}: no merge base with HEAD (in a shallow CI clone, \
+                     fetch the history: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)"
+                )
+            })?;
             let base = String::from_utf8_lossy(&base).trim().to_owned();
             let mut paths = git(root, &[&diff[..], &[base.as_str(), "--"]].concat())?;
             paths.push(0);

@@ -1,8 +1,10 @@
+use crate::baseline_from::ImportedBaseline;
+use crate::changes::{changed_files, Since};
 use crate::config::{write_output, Config, ConfigArgs};
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
 use envguard_detect::Fingerprinter;
-use envguard_engine::{check, Baseline, CheckOptions, Progress};
+use envguard_engine::{check, Baseline, ChangedFiles, CheckOptions, Progress};
 use envguard_model::Severity;
 use envguard_report::{render, OutputFormat, RenderOptions};
 use std::io::{IsTerminal, Write};
@@ -29,6 +31,12 @@ pub struct CheckArgs {
     /// Suppress the findings recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Suppress the hard-coded secrets a gitleaks JSON report or trufflehog
+    /// JSON lines list (matched by file and a keyed fingerprint of the
+    /// secret, not by line), so a team switching over starts from what it
+    /// already accepted.
+    #[arg(long, value_name = "FILE")]
+    baseline_from: Option<PathBuf>,
     /// Record every active finding in this baseline file (then exit 0).
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
@@ -46,7 +54,8 @@ pub struct CheckArgs {
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// When to colour the text report.
+    /// When to colour the text report (auto: on a terminal, unless NO_COLOR is
+    /// set; CLICOLOR_FORCE=1 colours a pipe too).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
     /// Never draw the progress line on standard error.
@@ -63,6 +72,21 @@ pub struct CheckArgs {
     /// The role that reads the store with --store (checked against its policy).
     #[arg(long, value_name = "ROLE", env = "ENVGUARD_ROLE", requires = "store")]
     role: Option<String>,
+    /// Report only the findings touching a file changed since the merge base of REF and HEAD.
+    ///
+    /// Changed: the commits since the merge base, uncommitted changes and
+    /// untracked files; a finding touches a file at its own or a related
+    /// location. The whole tree is still read, so a changed staging file is
+    /// compared with prod's markers and secrets. Every finding is reported
+    /// when envguard's own configuration changed. Needs `git`.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["staged", "write_baseline"])]
+    since: Option<String>,
+    /// Like --since, for the changes staged for commit (a pre-commit hook).
+    #[arg(long, conflicts_with = "write_baseline")]
+    staged: bool,
+    /// Print nothing but the report: no progress line, no notes on standard error.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,6 +128,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         None => None,
     };
     let fingerprinter = Fingerprinter::from_env_or_random();
+    let imported = args
+        .baseline_from
+        .as_deref()
+        .map(|p| ImportedBaseline::load(p, root, &fingerprinter))
+        .transpose()?;
     let live = if args.store {
         Some(crate::cmd_secrets::live_secrets(
             root,
@@ -128,10 +157,21 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         ..CheckOptions::new(root.clone(), &inventory, &fingerprinter)
     };
 
-    let show_progress =
-        !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let show_progress = !args.no_progress
+        && !args.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none();
+    let since = match (&args.since, args.staged) {
+        (Some(r), _) => Some(Since::Ref(r)),
+        (None, true) => Some(Since::Staged),
+        (None, false) => None,
+    };
+    // Asked before the scan: a wrong REF is a usage error, not a wasted check.
+    let changed = since.map(|s| changed_files(root, &s)).transpose()?;
+    let config_files = args.config.files(root, &inventory);
+
     let done = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
+    let mut result = std::thread::scope(|s| {
         if show_progress {
             s.spawn(|| draw_progress(&progress, &done));
         }
@@ -139,6 +179,19 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         done.store(true, Ordering::Relaxed);
         r
     })?;
+
+    if let Some(imported) = &imported {
+        let n = imported.apply(&mut result, root, &fingerprinter);
+        if !args.quiet {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("envguard: {n} finding(s) accepted in {}", imported.source());
+            }
+        }
+    }
+    if let Some((changed, what)) = &changed {
+        limit_to_changes(&mut result, changed, what, &config_files, args.quiet);
+    }
 
     if let Some(path) = &args.write_baseline {
         let b = Baseline::from_findings(result.active());
@@ -167,6 +220,39 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     )
 }
 
+/// Keeps the findings that touch a changed file, unless a configuration file
+/// the check read is among them (then every finding may have changed).
+fn limit_to_changes(
+    result: &mut envguard_model::ScanResult,
+    changed: &ChangedFiles,
+    what: &str,
+    config_files: &[String],
+    quiet: bool,
+) {
+    let total = result.findings.len();
+    let config = config_files.iter().find(|f| changed.contains(f));
+    let note = match config {
+        Some(file) => format!(
+            "{} changed file(s) {what}, {file} among them: all {total} finding(s) reported",
+            changed.len()
+        ),
+        None => {
+            let dropped = changed.retain_touching(result);
+            format!(
+                "{} changed file(s) {what}: {} of {total} finding(s) touch them",
+                changed.len(),
+                total - dropped
+            )
+        }
+    };
+    if !quiet {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("envguard: {note}");
+        }
+    }
+}
+
 /// Renders a result in `format` to `-o FILE` or standard output and returns
 /// the exit code: the one output path of `check` and `secrets audit`.
 pub(crate) fn emit(
@@ -193,7 +279,11 @@ pub(crate) fn emit(
     let color = match color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        // no-color.org, then bixense.com/clicolors: NO_COLOR (non-empty)
+        // wins, CLICOLOR_FORCE (not "0") colours a pipe too.
+        Color::Auto => {
+            !anstyle_query::no_color() && (anstyle_query::clicolor_force() || to_terminal)
+        }
     };
     let opts = RenderOptions {
         color,

@@ -36,6 +36,30 @@ impl ConfigArgs {
         self.config.as_deref()
     }
 
+    /// The configuration files a check of `root` reads, relative to `root`
+    /// where they lie under it: a change to one of them can change findings
+    /// anywhere (`check --since`).
+    pub(crate) fn files(&self, root: &Path, inventory: &Inventory) -> Vec<String> {
+        let ci = self
+            .ci_settings
+            .clone()
+            .or_else(|| inventory.ci_settings.as_ref().map(|rel| root.join(rel)));
+        [
+            default_file(root, self.config.as_deref(), "envguard.toml"),
+            default_file(root, self.waivers.as_deref(), "envguard-waivers.toml"),
+            ci,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            p.strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+    }
+
     /// Reads them for the tree (or single file) at `root`, which must exist.
     pub(crate) fn load(&self, root: &Path) -> Result<Config> {
         if !root.exists() {

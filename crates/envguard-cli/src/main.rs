@@ -3,6 +3,8 @@
 //! outcome to the documented exit codes (0 clean, 1 findings, 2 error, 3
 //! incomplete: a path in scope was not read).
 
+mod baseline_from;
+mod changes;
 mod cmd_check;
 mod cmd_data;
 mod cmd_init;
@@ -11,10 +13,12 @@ mod cmd_matrix;
 mod cmd_pipeline;
 mod cmd_release;
 mod cmd_rules;
+mod cmd_schema;
 mod cmd_secrets;
+mod cmd_shell;
 mod config;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use std::process::ExitCode;
 
 // A check makes millions of small, short-lived allocations on every core (facts,
@@ -31,7 +35,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// environment, which secrets are written down, and which secret values are
 /// shared between environments. Reports never print a secret value.
 #[derive(Parser)]
-#[command(name = "envguard", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "envguard",
+    version = env!("ENVGUARD_VERSION"),
+    about,
+    long_about,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,6 +78,12 @@ enum Command {
     Secrets(cmd_secrets::SecretsArgs),
     /// The release gate: sign a build's provenance (attest), check an artifact before a deploy (verify), announce the deploy (notify).
     Release(cmd_release::ReleaseArgs),
+    /// Print a shell completion script: `source <(envguard completions bash)`.
+    Completions(cmd_shell::CompletionsArgs),
+    /// Print the manual page (roff): `envguard man | man -l -`.
+    Man(cmd_shell::ManArgs),
+    /// Print the JSON Schema of envguard.toml (docs/schemas/envguard.schema.json).
+    Schema(cmd_schema::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +107,9 @@ fn main() -> ExitCode {
         Command::Ledger(args) => cmd_ledger::run(args),
         Command::Secrets(args) => cmd_secrets::run(args),
         Command::Release(args) => cmd_release::run(args),
+        Command::Completions(args) => cmd_shell::run_completions(args, Cli::command()),
+        Command::Man(args) => cmd_shell::run_man(args, Cli::command()),
+        Command::Schema(args) => cmd_schema::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 //! format → detect secrets → run rules → apply inline ignores, waivers and
 //! baselines. Returns one [`ScanResult`] for the reporters.
 
+mod changes;
 mod dataset;
 mod events;
 mod init;
@@ -12,6 +13,7 @@ pub mod scope;
 mod suppress;
 mod walk;
 
+pub use changes::ChangedFiles;
 pub use init::infer_inventory;
 pub use pipelines::collect_pipelines;
 pub use suppress::{Baseline, BaselineEntry, WaiverError, WaiverFile};

@@ -16,6 +16,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// The data an environment may hold (000 §2, 001 "data management").
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DataClass {
@@ -110,6 +111,7 @@ pub struct ReleaseSettings {
 }
 
 /// `[release.smtp]`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpSettings {
@@ -238,6 +240,7 @@ impl std::fmt::Display for InventoryErrors {
 impl std::error::Error for InventoryErrors {}
 
 /// The keys of the top level that are not sections.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawTop {
@@ -260,6 +263,7 @@ struct RawInventory {
     release: RawRelease,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawRelease {
@@ -274,39 +278,47 @@ struct RawRelease {
     smtp: Option<SmtpSettings>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawLedger {
     dir: Option<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCi {
     settings: Option<String>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawScan {
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     exclude: Vec<Spanned<String>>,
     max_file_size: Option<u64>,
     structured_max_bytes: Option<u64>,
     infer: Option<bool>,
 }
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawEnvironment {
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Tier>"))]
     tier: Option<Spanned<String>>,
     #[serde(default)]
     aliases: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     paths: Vec<Spanned<String>>,
     #[serde(default)]
     hosts: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     cidrs: Vec<Spanned<String>>,
     #[serde(default)]
     accounts: Vec<String>,
@@ -1165,4 +1177,30 @@ data_class = "live"
         let e = only("[ledger]\ndir = \"x\"\npath = \"y\"\n");
         assert_eq!(e.line, Some(3), "{e}");
     }
+}
+
+/// The whole of `envguard.toml` as one type, for its JSON Schema only (the
+/// reader goes section by section to report every problem at once). The
+/// `[secrets]` section belongs to envguard-secrets, which fills it in.
+#[cfg(feature = "schema")]
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct InventoryFile {
+    #[serde(flatten)]
+    top: RawTop,
+    scan: Option<RawScan>,
+    /// The environments, by name.
+    environments: Option<std::collections::BTreeMap<String, RawEnvironment>>,
+    ci: Option<RawCi>,
+    ledger: Option<RawLedger>,
+    release: Option<RawRelease>,
+    /// The secret store (`envguard secrets`).
+    secrets: Option<serde_json::Value>,
+}
+
+/// The JSON Schema of `envguard.toml`, generated from the types that read it.
+#[cfg(feature = "schema")]
+pub fn inventory_schema() -> serde_json::Value {
+    schemars::schema_for!(InventoryFile).to_value()
 }

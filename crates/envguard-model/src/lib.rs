@@ -22,6 +22,8 @@ pub use finding::{
     Severity, Suppression, SuppressionKind,
 };
 pub use infer::{infer_environment, is_test_fixture, is_test_path, is_weak_name, InferredEnv};
+#[cfg(feature = "schema")]
+pub use inventory::inventory_schema;
 pub use inventory::{
     DataClass, EnvAttribution, Environment, Inventory, InventoryError, InventoryErrors,
     ReleaseSettings, ScanSettings, SmtpSettings,

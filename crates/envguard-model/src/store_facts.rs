@@ -126,6 +126,7 @@ pub struct StoreGrant {
 }
 
 /// What a secret is, for the rotation rules (003 §2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SecretKind {

@@ -5,6 +5,7 @@ use std::fmt;
 ///
 /// Tiers are ordered: `Dev < Test < Prod`. A finding about two environments sits
 /// on the lower tier's occurrence (the place a fix is expected).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {

@@ -23,6 +23,7 @@ use envguard_model::SecretKind;
 use serde::Deserialize;
 
 /// The store implementation.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
@@ -32,6 +33,7 @@ pub enum BackendKind {
 }
 
 /// `[secrets]`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretsConfig {
@@ -68,6 +70,7 @@ fn default_command_timeout() -> u64 {
 }
 
 /// `[[secrets.secret]]`: one secret's inventory entry.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretSpec {
@@ -88,6 +91,7 @@ pub struct SecretSpec {
 }
 
 /// Letters a random secret is drawn from.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Charset {
@@ -117,6 +121,7 @@ impl Charset {
 }
 
 /// An approved generator (003 §6 step 2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Generator {
@@ -134,4 +139,10 @@ impl SecretsConfig {
             .iter()
             .find(|s| s.environment == env && s.name == name)
     }
+}
+
+/// The JSON Schema of the `[secrets]` section, generated from these types.
+#[cfg(feature = "schema")]
+pub fn secrets_schema() -> serde_json::Value {
+    schemars::schema_for!(SecretsConfig).to_value()
 }

@@ -22,6 +22,8 @@ pub mod rotate;
 mod value;
 
 pub use backend::{Actor, Backend, SecretMeta, VersionInfo, VersionState, Which};
+#[cfg(feature = "schema")]
+pub use config::secrets_schema;
 pub use config::{Generator, SecretSpec, SecretsConfig};
 pub use embedded::EmbeddedStore;
 pub use error::SecretsError;

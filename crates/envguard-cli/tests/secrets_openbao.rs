@@ -247,6 +247,72 @@ path "secret/data/prod/*" { capabilities = ["deny"] }
             .any(|(r, m)| r == "SEC.nonprod-reads-prod" && m.contains("staging-broad")),
         "{f:?}"
     );
+
+    // A policy the server takes but envguard cannot parse (HCL 1 allows two
+    // blocks on one line): not checked, the audit fails closed (exit 3).
+    c.delete_policy("staging-broad").unwrap();
+    c.write_policy(
+        "one-line",
+        r#"path "a/*" { capabilities = ["read"] } path "b/*" { capabilities = ["read"] }"#,
+    )
+    .unwrap();
+    let (code, report) = e.audit();
+    assert_eq!(code, 3, "{report:#}");
+    assert!(
+        report.to_string().contains("sys/policies/acl/one-line"),
+        "{report:#}"
+    );
+}
+
+/// Facts of a Vault store whose policy globs reach prod but whose evaluator
+/// says they do not (a `deny` wins), and the same with the evaluator's reach.
+fn vault_facts(reach: &str) -> String {
+    format!(
+        r#"{{
+  "backend": "openbao", "source": "http://127.0.0.1:8200", "as_of_unix": 1790000000,
+  "environments": [
+    {{"name": "prod", "tier": "prod", "namespace": "secret/data/prod/", "audit_logging": true}},
+    {{"name": "staging", "tier": "test", "namespace": "secret/data/staging/", "audit_logging": true}}
+  ],
+  "policies": [{{
+    "name": "staging-broad", "environment": "staging", "tier": "test",
+    "source": "sys/policies/acl/staging-broad",
+    "rules": [
+      {{"path": "secret/data/*", "style": "vault", "capabilities": ["read"]}},
+      {{"path": "secret/data/prod/*", "style": "vault", "capabilities": ["deny"]}}
+    ],
+    "prod_reach": {reach}
+  }}],
+  "secrets": [{{"environment": "prod", "name": "db", "path": "secret/data/prod/db",
+               "kind": "password", "last_rotated_unix": 1789990000, "version": 1}}]
+}}"#
+    )
+}
+
+#[test]
+fn the_evaluator_answer_decides_what_a_vault_policy_reaches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |reach: &str| {
+        let f = tmp.path().join("facts.json");
+        std::fs::write(&f, vault_facts(reach)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_envguard"))
+            .args(["secrets", "audit", "-f", "json", "--facts"])
+            .arg(&f)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), findings(&report))
+    };
+    // the deny wins: the glob `secret/data/*` alone would reach prod
+    assert_eq!(run("[]"), (Some(0), vec![]));
+    let (code, f) = run(
+        r#"[{"pattern": "secret/data/*", "path": "secret/data/prod/db", "capabilities": ["read"]}]"#,
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "SEC.nonprod-reads-prod");
+    assert!(f[0].1.contains("secret/data/prod/db"), "{f:?}");
 }
 
 #[test]
@@ -388,4 +454,49 @@ fn a_rotation_end_to_end_on_the_server() {
             .unwrap()
     };
     assert_eq!((count(2), count(1)), (2, 0));
+}
+
+#[test]
+fn the_example_configuration_runs_on_a_server() {
+    let e = Env::new();
+    let example = common::repo_root().join("examples/secrets-openbao");
+    for rel in ["envguard.toml", "docs/rollback.md"] {
+        common::write(
+            &e.dir,
+            rel,
+            std::fs::read_to_string(example.join(rel)).unwrap(),
+        );
+    }
+    // before its mount exists, init names what to do
+    let out = e.run(&["secrets", "init", "prod"], "");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no secrets engine is mounted at kv-prod/"),
+        "{out:?}"
+    );
+    let c = e.client();
+    c.enable_kv_v2("kv-prod", "").unwrap();
+    c.enable_kv_v2("kv-staging", "").unwrap();
+    e.enable_audit_file();
+    e.ok(&["secrets", "init", "prod"]);
+    let out = e.run(
+        &[
+            "secrets",
+            "put",
+            "prod",
+            "db/password",
+            "--kind",
+            "password",
+        ],
+        &format!("{VALUE}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(c.kv_metadata("kv-prod", "db/password").is_ok());
+    let (code, report) = e.audit();
+    assert_eq!(findings(&report), Vec::<(String, String)>::new());
+    assert_eq!(code, 0);
+    let out = e.ok(&["secrets", "rotate", "prod", "db/password"]);
+    assert!(out.contains("v1 -> v2"), "{out}");
+    let due = e.ok(&["secrets", "due"]);
+    assert!(due.contains("db/password"), "{due}");
 }

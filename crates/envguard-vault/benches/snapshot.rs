@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use envguard_vault::testing::{seed_audit_bench, DevServer, BENCH_POLICIES, BENCH_SECRETS};
-use envguard_vault::{Client, Snapshot, SnapshotOptions};
+use envguard_vault::{Snapshot, SnapshotOptions};
 
 /// User + system CPU seconds of a process, from `/proc/PID/stat` (Linux).
 fn cpu_secs(pid: &str) -> f64 {

@@ -500,3 +500,55 @@ fn the_example_configuration_runs_on_a_server() {
     let due = e.ok(&["secrets", "due"]);
     assert!(due.contains("db/password"), "{due}");
 }
+
+#[test]
+fn an_emergency_rotation_on_the_server_destroys_the_suspect_version_first() {
+    let e = Env::new();
+    let c = e.client();
+    e.ok(&["secrets", "init", "prod"]);
+    let out = e.run(
+        &[
+            "secrets",
+            "put",
+            "prod",
+            "db/password",
+            "--kind",
+            "password",
+        ],
+        &format!("{VALUE}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = e.ok(&[
+        "secrets",
+        "rotate",
+        "prod",
+        "db/password",
+        "--emergency",
+        "--incident",
+        "INC-4711",
+    ]);
+    assert!(out.contains("emergency"), "{out}");
+    // the revoke step ran before generate: the suspect version is destroyed
+    // and the new one is current
+    let steps: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| ["revoke", "generate"].contains(w))
+        .collect();
+    assert_eq!(steps, ["revoke", "generate"], "{out}");
+    assert_eq!(
+        version_states(&e, "db/password"),
+        [(1, "destroyed".to_owned()), (2, "current".to_owned())]
+    );
+    assert!(
+        c.kv_metadata("secret", "prod/db/password")
+            .unwrap()
+            .versions[&1]
+            .destroyed
+    );
+    let ev = evidence(&e);
+    assert_eq!(
+        ev[0]["record"]["rotation_reason"],
+        "emergency (incident INC-4711)"
+    );
+}

@@ -552,3 +552,49 @@ fn an_emergency_rotation_on_the_server_destroys_the_suspect_version_first() {
         "emergency (incident INC-4711)"
     );
 }
+
+#[test]
+fn a_read_of_the_old_version_after_the_cutover_stops_the_revoke() {
+    let e = Env::new();
+    // A consumer that still reads the old version: the health command after
+    // the cutover reads version 1 with the `bao` command, as a service would.
+    let toml = TOML.replace(
+        "consumers = [\"worker\"]",
+        "consumers = [\"worker\"]\nhealth = \"sh -c '\\\"$BAO_BIN\\\" kv get -mount=secret -version=1 prod/api/token >/dev/null'\"",
+    );
+    assert_ne!(toml, TOML);
+    common::write(&e.dir, "envguard.toml", toml);
+    e.enable_audit_file();
+    e.ok(&["secrets", "init", "prod"]);
+    let out = e.run(
+        &["secrets", "put", "prod", "api/token", "--kind", "api-token"],
+        "0123456789abcdef0123\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let bao = envguard_vault::testing::bao_binary().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_envguard"));
+    cmd.args(["secrets", "rotate", "prod", "api/token"])
+        .current_dir(&e.dir)
+        .env("ENVGUARD_SECRETS_HOME", &e.home)
+        .env("ENVGUARD_ROLE", "prod-operator")
+        .env("BAO_ADDR", e.server.address())
+        .env("BAO_TOKEN", e.server.root_token())
+        .env("BAO_BIN", &bao)
+        .env("HOME", e.server.dir())
+        .env_remove("VAULT_ADDR")
+        .env_remove("VAULT_TOKEN")
+        .env_remove("ENVGUARD_LEDGER_DIR")
+        .env_remove("ENVGUARD_ROTATE_STALL_AT");
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("version 1 of prod/api/token was read 1 time(s) since the cutover"),
+        "{err}"
+    );
+    // the old version is kept for the consumer until it moves
+    assert_eq!(
+        version_states(&e, "api/token"),
+        [(1, "previous".to_owned()), (2, "current".to_owned())]
+    );
+}

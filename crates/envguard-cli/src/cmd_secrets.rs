@@ -8,14 +8,18 @@ use crate::config::{load_secrets_file, write_output, SecretsFile};
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use envguard_detect::Fingerprinter;
-use envguard_model::{EnvSummary, LiveSecrets, ScanResult, SecretKind, StoreFacts, Tier};
+use envguard_model::{
+    Diagnostic, DiagnosticKind, EnvSummary, LiveSecrets, Region, ScanResult, SecretKind,
+    StoreFacts, Tier,
+};
 use envguard_secrets::config::BackendKind;
 use envguard_secrets::embedded::EmbeddedOptions;
 use envguard_secrets::rotate::{
     rotate, rotate_batch, BatchRequest, Mode, RotateRequest, RotationPaths,
 };
 use envguard_secrets::{
-    due, Actor, Backend, EmbeddedStore, Policy, SecretValue, VersionState, Which,
+    due, Actor, Backend, EmbeddedStore, OpenBao, OpenBaoOptions, Policy, SecretValue, VersionState,
+    Which,
 };
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -186,8 +190,40 @@ enum SecretsCommand {
 /// The configured store, opened.
 struct Opened {
     file: SecretsFile,
-    store: EmbeddedStore,
+    store: Store,
     paths: RotationPaths,
+}
+
+/// The store `[secrets] backend` names.
+enum Store {
+    Embedded(Box<EmbeddedStore>),
+    OpenBao(Box<OpenBao>),
+}
+
+impl Store {
+    fn backend(&mut self) -> &mut dyn Backend {
+        match self {
+            Store::Embedded(s) => s.as_mut(),
+            Store::OpenBao(s) => s.as_mut(),
+        }
+    }
+
+    /// The environments `list` shows without one named.
+    fn environments(&self) -> Result<Vec<String>> {
+        match self {
+            Store::Embedded(s) => Ok(s.environments()?),
+            Store::OpenBao(s) => {
+                let envs = s.environments();
+                if envs.is_empty() {
+                    bail!(
+                        "{}: name the environment to list (envguard.toml declares none)",
+                        s.address()
+                    );
+                }
+                Ok(envs)
+            }
+        }
+    }
 }
 
 fn resolve(base: &Path, p: &str) -> PathBuf {
@@ -201,14 +237,6 @@ fn resolve(base: &Path, p: &str) -> PathBuf {
 
 fn open(config: Option<&Path>) -> Result<Opened> {
     let file = load_secrets_file(Path::new("."), config)?;
-    if file.secrets.backend == BackendKind::Openbao {
-        bail!(
-            "{}: [secrets] backend = \"openbao\": this envguard has the embedded backend only",
-            file.path
-                .as_deref()
-                .map_or_else(|| "envguard.toml".into(), |p| p.display().to_string())
-        );
-    }
     let base = file.base.clone();
     let dir = resolve(
         &base,
@@ -224,6 +252,38 @@ fn open(config: Option<&Path>) -> Result<Opened> {
                 .unwrap_or(".envguard/ledger"),
         ),
     };
+    let paths = RotationPaths {
+        state_dir: dir.join("rotations"),
+        evidence_dir: dir.join("evidence"),
+        ledger_dir: ledger_dir.clone(),
+        root: base.clone(),
+    };
+    if file.secrets.backend == BackendKind::Openbao {
+        // The server's ACL policies govern access: `[secrets] policy` is the
+        // embedded store's and is not consulted.
+        let store = OpenBao::from_env(OpenBaoOptions {
+            layout: file.secrets.openbao.clone(),
+            inventory: file.inventory.clone(),
+            ledger_dir,
+            repo_root: base,
+            due_soon_days: file.secrets.due_soon_days,
+        })
+        .map_err(|e| match e {
+            // a layout error names the file it is in
+            envguard_secrets::SecretsError::Invalid(m) => anyhow!(
+                "{}: {m}",
+                file.path
+                    .as_deref()
+                    .map_or_else(|| "envguard.toml".into(), |p| p.display().to_string())
+            ),
+            other => other.into(),
+        })?;
+        return Ok(Opened {
+            file,
+            store: Store::OpenBao(Box::new(store)),
+            paths,
+        });
+    }
     let policy = match &file.secrets.policy {
         Some(p) => Some(Policy::load(&resolve(&base, p))?),
         None => None,
@@ -235,19 +295,17 @@ fn open(config: Option<&Path>) -> Result<Opened> {
         .map(|e| (e.name.clone(), e.tier))
         .collect();
     let store = EmbeddedStore::new(EmbeddedOptions {
-        dir: dir.clone(),
-        ledger_dir: ledger_dir.clone(),
+        dir,
+        ledger_dir,
         policy,
         tiers,
         due_soon_days: file.secrets.due_soon_days,
     });
-    let paths = RotationPaths {
-        state_dir: dir.join("rotations"),
-        evidence_dir: dir.join("evidence"),
-        ledger_dir,
-        root: base,
-    };
-    Ok(Opened { file, store, paths })
+    Ok(Opened {
+        file,
+        store: Store::Embedded(Box::new(store)),
+        paths,
+    })
 }
 
 fn actor(role: Option<&str>, name: Option<&str>) -> Result<Actor> {
@@ -295,14 +353,28 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
         SecretsCommand::Init { env } => {
             let mut o = open(config)?;
             let a = actor(role, who)?;
-            let key = o.store.init(&a, &env)?;
             let mut err = std::io::stderr();
-            writeln!(
-                err,
-                "envguard: created the {env} store {} (key {}, mode 600; keep it outside the repository and back it up)",
-                o.store.db_path(&env).display(),
-                key.display()
-            )?;
+            match &mut o.store {
+                Store::Embedded(s) => {
+                    let key = s.init(&a, &env)?;
+                    writeln!(
+                        err,
+                        "envguard: created the {env} store {} (key {}, mode 600; keep it outside the repository and back it up)",
+                        s.db_path(&env).display(),
+                        key.display()
+                    )?;
+                }
+                Store::OpenBao(s) => {
+                    let key = s.init(&env)?;
+                    writeln!(
+                        err,
+                        "envguard: the {env} secrets of {} live at {} (KV v2); fingerprint key {} (mode 600, outside the repository)",
+                        s.address(),
+                        s.location(&env, "…"),
+                        key.display()
+                    )?;
+                }
+            }
             Ok(0)
         }
         SecretsCommand::Put { env, name, kind } => {
@@ -324,7 +396,10 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
             if value.is_empty() {
                 bail!("no value on standard input for {env}/{name}");
             }
-            let v = o.store.put(&a, &env, &name, kind.into(), &value)?;
+            let v = o
+                .store
+                .backend()
+                .put(&a, &env, &name, kind.into(), &value)?;
             writeln!(
                 std::io::stderr(),
                 "envguard: wrote {env}/{name} version {} (fingerprint {})",
@@ -352,7 +427,7 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                 (None, _, true) => Which::Pending,
                 _ => Which::Current,
             };
-            let (_, value) = o.store.get(&a, &env, &name, which)?;
+            let (_, value) = o.store.backend().get(&a, &env, &name, which)?;
             let mut out = std::io::stdout().lock();
             out.write_all(value.expose())?;
             out.flush()?;
@@ -371,7 +446,7 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
             };
             let mut all = Vec::new();
             for e in envs {
-                all.extend(o.store.list(&a, &e)?);
+                all.extend(o.store.backend().list(&a, &e)?);
             }
             let text = match format {
                 ListFormat::Json => {
@@ -454,7 +529,10 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
         } => {
             let mut o = open(config)?;
             let a = actor(role, who)?;
-            let v = o.store.destroy(&a, &env, &name, version, &reason)?;
+            let v = o
+                .store
+                .backend()
+                .destroy(&a, &env, &name, version, &reason)?;
             writeln!(
                 std::io::stderr(),
                 "envguard: destroyed {env}/{name} version {} (fingerprint {})",
@@ -477,7 +555,7 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                 None => {
                     let mut o = open(config)?;
                     let a = actor(role, who)?;
-                    o.store.facts(&a)?
+                    o.store.backend().facts(&a)?
                 }
             };
             if let Some(n) = parse_now(now.as_deref())? {
@@ -524,7 +602,7 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                     incident,
                     resume,
                 };
-                let state = rotate(&mut o.store, &a, &o.file.secrets, &o.paths, &req)?;
+                let state = rotate(o.store.backend(), &a, &o.file.secrets, &o.paths, &req)?;
                 out.push_str(&format!(
                     "rotated {}/{} ({}, {}): v{} -> v{}\n",
                     state.environment,
@@ -540,6 +618,9 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                 for f in &state.evidence_files {
                     out.push_str(&format!("evidence: {f}\n"));
                 }
+                if let Some(note) = &state.revoke_note {
+                    writeln!(std::io::stderr(), "envguard: warning: revoke {note}")?;
+                }
             } else {
                 if names.is_empty() && !resume {
                     bail!("name the secret to rotate (or several, or --all)");
@@ -551,7 +632,7 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                     incident,
                     resume,
                 };
-                let batch = rotate_batch(&mut o.store, &a, &o.file.secrets, &o.paths, &req)?;
+                let batch = rotate_batch(o.store.backend(), &a, &o.file.secrets, &o.paths, &req)?;
                 out.push_str(&format!(
                     "rotated {} secrets of {} ({})\n",
                     batch.rotations.len(),
@@ -570,6 +651,11 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                 for f in &batch.evidence_files {
                     out.push_str(&format!("evidence: {f}\n"));
                 }
+                for r in &batch.rotations {
+                    if let Some(note) = &r.revoke_note {
+                        writeln!(std::io::stderr(), "envguard: warning: revoke {note}")?;
+                    }
+                }
             }
             write_output(None, out.as_bytes())?;
             Ok(0)
@@ -587,7 +673,7 @@ pub fn run(args: SecretsArgs) -> Result<u8> {
                     let mut o = open(config)?;
                     let a = actor(role, who)?;
                     let period = o.file.secrets.rotation_days;
-                    (o.store.facts(&a)?, period)
+                    (o.store.backend().facts(&a)?, period)
                 }
             };
             if let Some(n) = parse_now(now.as_deref())? {
@@ -650,7 +736,17 @@ fn audit(facts: &StoreFacts) -> ScanResult {
     ScanResult {
         root: facts.source.clone(),
         findings,
-        diagnostics: Vec::new(),
+        // what the store holds but envguard could not read: not checked (fail closed, exit 3)
+        diagnostics: facts
+            .unchecked
+            .iter()
+            .map(|u| Diagnostic {
+                kind: DiagnosticKind::NotChecked,
+                path: u.source.clone(),
+                region: u.line.map(Region::line),
+                message: u.reason.clone(),
+            })
+            .collect(),
         environments: facts
             .environments
             .iter()
@@ -679,17 +775,20 @@ pub(crate) fn live_secrets(
         Some(c) => Some(c.to_path_buf()),
         None => Some(root.join("envguard.toml")).filter(|p| p.is_file()),
     };
-    let mut o = open(config.as_deref())?;
+    let o = open(config.as_deref())?;
+    let Store::Embedded(mut store) = o.store else {
+        bail!("check --store: reading the live prod secrets of a Vault/OpenBao server is not supported; use the embedded backend's store");
+    };
     let a = actor(role, None)?;
     let mut live = LiveSecrets {
-        source: o.store.dir().display().to_string(),
+        source: store.dir().display().to_string(),
         fingerprints: Vec::new(),
     };
-    for env in o.store.environments()? {
-        if o.store.tier_of(&env) != Tier::Prod {
+    for env in store.environments()? {
+        if store.tier_of(&env) != Tier::Prod {
             continue;
         }
-        for (name, value) in o.store.current_values(&a, &env)? {
+        for (name, value) in store.current_values(&a, &env)? {
             live.fingerprints.push((
                 fingerprinter.fingerprint("store", value.expose()),
                 env.clone(),

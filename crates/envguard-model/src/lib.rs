@@ -34,7 +34,7 @@ pub use result::{EnvSummary, RuleMeta, ScanResult, ScanStats};
 pub use span::{LineIndex, Region};
 pub use store_facts::{
     GlobStyle, LiveSecrets, SecretKind, StoreCapability, StoreEnvironment, StoreFacts, StoreGrant,
-    StorePolicy, StoreSecret,
+    StorePolicy, StoreReach, StoreSecret, StoreUnchecked,
 };
 pub use tier::Tier;
 

@@ -24,6 +24,22 @@ pub struct StoreFacts {
     pub policies: Vec<StorePolicy>,
     #[serde(default)]
     pub secrets: Vec<StoreSecret>,
+    /// What the store holds but envguard could not read (a policy its parser
+    /// refused): not checked, so the audit is incomplete (fail closed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<StoreUnchecked>,
+}
+
+/// A part of the store that was not checked, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreUnchecked {
+    /// Where it is (`sys/policies/acl/ci`).
+    pub source: String,
+    /// 1-based line in it, when known.
+    #[serde(default)]
+    pub line: Option<u32>,
+    pub reason: String,
 }
 
 fn default_due_soon() -> u32 {
@@ -112,6 +128,23 @@ pub struct StorePolicy {
     #[serde(default)]
     pub line: Option<u32>,
     pub rules: Vec<StoreGrant>,
+    /// The store's own evaluation of what this policy reaches in production
+    /// (Vault/OpenBao: the ACL evaluator of `envguard-vault`, with its
+    /// priority rules and `deny`). When set, `SEC.nonprod-reads-prod` takes
+    /// it instead of matching `rules` itself: one place for that knowledge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prod_reach: Option<Vec<StoreReach>>,
+}
+
+/// A production path a policy reaches, as the store's evaluator answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreReach {
+    /// The policy's path pattern that grants it (`secret/data/*`).
+    pub pattern: String,
+    /// A path it reaches: a secret of the store, else an example under the prefix.
+    pub path: String,
+    pub capabilities: Vec<StoreCapability>,
 }
 
 /// A path glob and its capabilities, over the store's whole path space

@@ -179,6 +179,14 @@ pub trait Backend {
         version: u64,
         cursor: u64,
     ) -> Result<u64, SecretsError>;
+    /// Why [`Backend::reads_since`] cannot count reads in `env`'s access log
+    /// (a Vault server whose audit log this machine cannot read), or `None`
+    /// when it can. A rotation then revokes without confirming (003 §6 step
+    /// 5) and its evidence says so and what the operator must check.
+    fn access_log_gap(&mut self, env: &str) -> Result<Option<String>, SecretsError> {
+        let _ = env;
+        Ok(None)
+    }
     /// The store as facts for `secrets audit` (000 §4).
     fn facts(&mut self, actor: &Actor) -> Result<StoreFacts, SecretsError>;
     /// Groups the calls on `env` that follow, up to [`Backend::commit_batch`],

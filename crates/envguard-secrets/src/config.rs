@@ -57,6 +57,51 @@ pub struct SecretsConfig {
     /// The secrets envguard rotates: the service inventory of 003 §5.
     #[serde(default)]
     pub secret: Vec<SecretSpec>,
+    /// `[secrets.openbao]`: where each environment's secrets live on the server.
+    #[serde(default)]
+    pub openbao: OpenbaoConfig,
+}
+
+/// `[secrets.openbao]`: the layout of the secrets on a Vault/OpenBao server
+/// (address, token and namespace come from the environment: `BAO_ADDR` /
+/// `VAULT_ADDR`, `BAO_TOKEN` / `VAULT_TOKEN`, `BAO_NAMESPACE` / `VAULT_NAMESPACE`).
+///
+/// ```toml
+/// [secrets.openbao]
+/// mount = "secret"          # or a KV v2 mount per environment: "kv-{env}"
+/// path = "{env}/{name}"     # or "{name}" with a mount per environment
+/// audit_log = "/var/log/openbao/audit.log"   # optional: the file audit device's log, as envguard reads it
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenbaoConfig {
+    /// The KV v2 mount; `{env}` is replaced by the environment.
+    #[serde(default = "default_mount")]
+    pub mount: String,
+    /// The secret's path inside the mount; ends with `{name}`.
+    #[serde(default = "default_path")]
+    pub path: String,
+    /// The file of a `file` audit device, where envguard counts reads of an
+    /// old version after a cutover (003 §6 step 5). Without it, the file of
+    /// an enabled `file` audit device when this machine can read it.
+    pub audit_log: Option<String>,
+}
+
+impl Default for OpenbaoConfig {
+    fn default() -> Self {
+        OpenbaoConfig {
+            mount: default_mount(),
+            path: default_path(),
+            audit_log: None,
+        }
+    }
+}
+
+fn default_mount() -> String {
+    "secret".to_owned()
+}
+fn default_path() -> String {
+    "{env}/{name}".to_owned()
 }
 
 fn default_rotation_days() -> u32 {

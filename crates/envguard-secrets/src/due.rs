@@ -192,6 +192,7 @@ mod tests {
                 })
                 .collect(),
             policies: vec![],
+            unchecked: vec![],
             secrets: vec![
                 secret("prod", "db/password", 120),
                 secret("prod", "api/token", 80),

@@ -1067,6 +1067,7 @@ impl Backend for EmbeddedStore {
                 .map(Policy::facts)
                 .unwrap_or_default(),
             secrets: Vec::new(),
+            unchecked: Vec::new(),
         };
         for env in self.environments()? {
             let edir = envguard_ledger::ledger::env_dir(&self.opts.ledger_dir, &env);

@@ -65,6 +65,9 @@ pub enum SecretsError {
     },
     #[error("{store}: {message}")]
     Sqlite { store: String, message: String },
+    /// A request to a Vault/OpenBao server failed (names the address and the API path).
+    #[error(transparent)]
+    Vault(#[from] envguard_vault::VaultError),
 }
 
 impl SecretsError {

@@ -1,5 +1,5 @@
 //! envguard's secret store (issue 13): a [`Backend`] trait that any store
-//! implements (this crate's [`EmbeddedStore`], a Vault/OpenBao client), the
+//! implements (this crate's [`EmbeddedStore`], a Vault/OpenBao server: [`OpenBao`]), the
 //! role-based [`Policy`] enforced on every call, the SOP 003 rotation as a
 //! resumable state machine ([`rotate`]), and its §8 evidence ([`evidence`]).
 //!
@@ -17,6 +17,7 @@ pub mod fsutil;
 mod generate;
 pub mod hooks;
 pub mod keys;
+pub mod openbao;
 pub mod policy;
 pub mod rotate;
 mod value;
@@ -27,5 +28,6 @@ pub use config::secrets_schema;
 pub use config::{Generator, SecretSpec, SecretsConfig};
 pub use embedded::EmbeddedStore;
 pub use error::SecretsError;
+pub use openbao::{OpenBao, OpenBaoOptions};
 pub use policy::{Capability, Policy};
 pub use value::SecretValue;

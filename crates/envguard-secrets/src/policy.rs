@@ -228,6 +228,7 @@ impl Policy {
                         })
                     })
                     .collect(),
+                prod_reach: None,
             })
             .collect()
     }

@@ -98,6 +98,10 @@ pub struct RotationState {
     pub cutover_cursor: Option<u64>,
     pub reads_after_cutover: Option<u64>,
     pub revoke_confirmed: Option<bool>,
+    /// Why the revoke could not be confirmed from the access log, and what
+    /// the operator must check (a store whose log envguard cannot read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_note: Option<String>,
     /// Ledger size before the evidence append (a resumed run looks from here).
     pub evidence_from: Option<u64>,
     pub evidence_files: Vec<String>,
@@ -311,6 +315,7 @@ pub fn rotate(
                 cutover_cursor: None,
                 reads_after_cutover: None,
                 revoke_confirmed: None,
+                revoke_note: None,
                 evidence_from: None,
                 evidence_files: Vec::new(),
                 history: Vec::new(),
@@ -493,7 +498,20 @@ fn run_step(
                 .iter()
                 .find(|v| v.version == old)
                 .map(|v| v.state);
-            if state.mode == Mode::Scheduled {
+            let gap = match state.mode {
+                Mode::Scheduled => store.access_log_gap(&env)?,
+                Mode::Emergency => None,
+            };
+            if let Some(gap) = gap {
+                state.revoke_note = Some(format!(
+                    "not confirmed that no consumer read version {old} of {env}/{name} after the cutover ({}): {gap}; check the store's audit log for reads of that version since the cutover",
+                    state
+                        .history
+                        .iter()
+                        .find(|(s, _)| *s == Step::Cutover)
+                        .map_or("time unknown", |(_, at)| at.as_str())
+                ));
+            } else if state.mode == Mode::Scheduled {
                 let since = state.cutover_cursor.unwrap_or(0);
                 let reads = store.reads_since(&env, &name, old, since)?;
                 state.reads_after_cutover = Some(reads);
@@ -515,7 +533,8 @@ fn run_step(
                 };
                 store.destroy(actor, &env, &name, old, &reason)?;
             }
-            state.revoke_confirmed = Some(state.reads_after_cutover.unwrap_or(0) == 0);
+            state.revoke_confirmed =
+                Some(state.revoke_note.is_none() && state.reads_after_cutover.unwrap_or(0) == 0);
         }
         Step::Evidence => {
             let record = evidence_record(state);
@@ -586,7 +605,9 @@ fn validation_summary(s: &RotationState) -> String {
             }
         ));
     }
-    if s.mode == Mode::Scheduled {
+    if let Some(note) = &s.revoke_note {
+        parts.push(format!("revoke {note}"));
+    } else if s.mode == Mode::Scheduled {
         parts.push(format!(
             "reads of the old version after cutover: {}",
             s.reads_after_cutover.unwrap_or(0)
@@ -755,6 +776,7 @@ pub fn rotate_batch(
                     cutover_cursor: None,
                     reads_after_cutover: None,
                     revoke_confirmed: None,
+                    revoke_note: None,
                     evidence_from: None,
                     evidence_files: Vec::new(),
                     history: Vec::new(),

@@ -10,65 +10,8 @@
 
 use std::time::Instant;
 
-use envguard_vault::testing::DevServer;
-use envguard_vault::{Client, Snapshot, SnapshotOptions};
-use serde_json::{Map, Value};
-
-const MOUNTS: [&str; 4] = ["kv-prod", "kv-staging", "kv-dev", "secret"];
-const APPS: usize = 50;
-const KEYS: usize = 50;
-const POLICIES: usize = 200;
-
-fn seed(c: &Client) -> Result<(), String> {
-    for m in &MOUNTS[..3] {
-        c.enable_kv_v2(m, "").map_err(|e| e.to_string())?;
-    }
-    let jobs: Vec<(usize, usize)> = (0..MOUNTS.len())
-        .flat_map(|m| (0..APPS).map(move |a| (m, a)))
-        .collect();
-    let results = envguard_model::par_map(
-        &jobs,
-        16,
-        1,
-        || (),
-        |_, (m, a)| {
-            for k in 0..KEYS {
-                let mut data = Map::new();
-                data.insert("value".into(), Value::String(format!("bench-{m}-{a}-{k}")));
-                let path = if MOUNTS[*m] == "secret" {
-                    format!("{}/app-{a}/key-{k}", ["prod", "staging", "dev"][a % 3])
-                } else {
-                    format!("app-{a}/key-{k}")
-                };
-                c.kv_write(MOUNTS[*m], &path, &data, None)
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok::<(), String>(())
-        },
-    );
-    results.into_iter().collect::<Result<(), String>>()?;
-    let names: Vec<usize> = (0..POLICIES).collect();
-    let results = envguard_model::par_map(
-        &names,
-        16,
-        4,
-        || (),
-        |_, i| {
-            let env = ["prod", "staging", "dev", "qa"][i % 4];
-            let hcl = format!(
-                "path \"kv-{env}/data/app-{a}/*\" {{\n  capabilities = [\"read\", \"list\"]\n}}\n\
-             path \"kv-{env}/metadata/app-{a}/*\" {{\n  capabilities = [\"list\"]\n}}\n\
-             path \"secret/data/{env}/app-{a}/*\" {{\n  capabilities = [\"read\"]\n}}\n\
-             path \"secret/data/+/shared/*\" {{\n  capabilities = [\"read\"]\n}}\n\
-             path \"secret/data/prod/*\" {{\n  capabilities = [\"deny\"]\n}}\n",
-                a = i % APPS
-            );
-            c.write_policy(&format!("{env}-app-{i}"), &hcl)
-                .map_err(|e| e.to_string())
-        },
-    );
-    results.into_iter().collect::<Result<(), String>>()
-}
+use envguard_vault::testing::{seed_audit_bench, DevServer, BENCH_POLICIES, BENCH_SECRETS};
+use envguard_vault::{Snapshot, SnapshotOptions};
 
 /// User + system CPU seconds of a process, from `/proc/PID/stat` (Linux).
 fn cpu_secs(pid: &str) -> f64 {
@@ -99,13 +42,12 @@ fn main() {
     };
     let client = server.client();
     let t = Instant::now();
-    if let Err(e) = seed(&client) {
+    if let Err(e) = seed_audit_bench(&client) {
         eprintln!("seeding failed: {e}");
         std::process::exit(2);
     }
     println!(
-        "seeded {} secrets and {POLICIES} policies in {:.2} s",
-        MOUNTS.len() * APPS * KEYS,
+        "seeded {BENCH_SECRETS} secrets and {BENCH_POLICIES} policies in {:.2} s",
         t.elapsed().as_secs_f64()
     );
     let levels: Vec<usize> = std::env::var("ENVGUARD_BENCH_CONCURRENCY")

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::{Map, Value};
+
 use crate::client::Client;
 
 /// Why the dev server could not be started.
@@ -231,4 +233,73 @@ impl Drop for DevServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+// ---- benchmark seeding ------------------------------------------------------
+
+const MOUNTS: [&str; 4] = ["kv-prod", "kv-staging", "kv-dev", "secret"];
+const APPS: usize = 50;
+const KEYS: usize = 50;
+const POLICIES: usize = 200;
+
+/// Secrets [`seed_audit_bench`] writes.
+pub const BENCH_SECRETS: usize = MOUNTS.len() * APPS * KEYS;
+/// ACL policies it writes.
+pub const BENCH_POLICIES: usize = POLICIES;
+
+/// Seeds a dev server as the audit benchmarks use it (issue 13: an audit
+/// of 10,000 secrets and 200 policies in < 5 s): KV v2 mounts `kv-prod`,
+/// `kv-staging`, `kv-dev` and the dev server's `secret` (with `prod/`,
+/// `staging/`, `dev/` folders), 2,500 secrets each, and 200 ACL policies of
+/// four environments. Shared by envguard-vault's snapshot bench and the
+/// CLI's `secrets audit` bench.
+pub fn seed_audit_bench(c: &Client) -> Result<(), String> {
+    for m in &MOUNTS[..3] {
+        c.enable_kv_v2(m, "").map_err(|e| e.to_string())?;
+    }
+    let jobs: Vec<(usize, usize)> = (0..MOUNTS.len())
+        .flat_map(|m| (0..APPS).map(move |a| (m, a)))
+        .collect();
+    let results = envguard_model::par_map(
+        &jobs,
+        16,
+        1,
+        || (),
+        |_, (m, a)| {
+            for k in 0..KEYS {
+                let mut data = Map::new();
+                data.insert("value".into(), Value::String(format!("bench-{m}-{a}-{k}")));
+                let path = if MOUNTS[*m] == "secret" {
+                    format!("{}/app-{a}/key-{k}", ["prod", "staging", "dev"][a % 3])
+                } else {
+                    format!("app-{a}/key-{k}")
+                };
+                c.kv_write(MOUNTS[*m], &path, &data, None)
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok::<(), String>(())
+        },
+    );
+    results.into_iter().collect::<Result<(), String>>()?;
+    let names: Vec<usize> = (0..POLICIES).collect();
+    let results = envguard_model::par_map(
+        &names,
+        16,
+        4,
+        || (),
+        |_, i| {
+            let env = ["prod", "staging", "dev", "qa"][i % 4];
+            let hcl = format!(
+                "path \"kv-{env}/data/app-{a}/*\" {{\n  capabilities = [\"read\", \"list\"]\n}}\n\
+             path \"kv-{env}/metadata/app-{a}/*\" {{\n  capabilities = [\"list\"]\n}}\n\
+             path \"secret/data/{env}/app-{a}/*\" {{\n  capabilities = [\"read\"]\n}}\n\
+             path \"secret/data/+/shared/*\" {{\n  capabilities = [\"read\"]\n}}\n\
+             path \"secret/data/prod/*\" {{\n  capabilities = [\"deny\"]\n}}\n",
+                a = i % APPS
+            );
+            c.write_policy(&format!("{env}-app-{i}"), &hcl)
+                .map_err(|e| e.to_string())
+        },
+    );
+    results.into_iter().collect::<Result<(), String>>()
 }

@@ -13,6 +13,9 @@ crate::declare_rule! {
     /// production path. Globs are followed: `secret/data/+/db` and `secret/*` reach
     /// `secret/data/prod/db`, `**` reaches everything; a grant that matches no
     /// prod secret today but would match a new one under a prod namespace counts.
+    /// For a Vault/OpenBao server the answer is the ACL evaluator's (Vault's
+    /// priority rules: the most specific path wins, `deny` wins over all), so a
+    /// broad grant narrowed by a `deny` on `secret/data/prod/*` is not reported.
     ///
     /// ## Why it matters
     /// 000 §4 asks for "least privilege access policies", and 000 §3 R-01 keeps
@@ -51,7 +54,27 @@ impl Rule for NonprodReadsProd {
             let mut caps: BTreeSet<StoreCapability> = BTreeSet::new();
             let mut reached: BTreeSet<&str> = BTreeSet::new();
             let mut globs: Vec<&str> = Vec::new();
-            for g in &p.rules {
+            // The store's own evaluator answered (Vault ACL priority, deny):
+            // take its answer rather than matching the globs a second time.
+            if let Some(reach) = &p.prod_reach {
+                for r in reach {
+                    let touching: Vec<StoreCapability> = r
+                        .capabilities
+                        .iter()
+                        .copied()
+                        .filter(|c| c.touches_values())
+                        .collect();
+                    if touching.is_empty() {
+                        continue;
+                    }
+                    caps.extend(touching);
+                    reached.insert(&r.path);
+                    if !globs.contains(&r.pattern.as_str()) {
+                        globs.push(&r.pattern);
+                    }
+                }
+            }
+            for g in p.rules.iter().filter(|_| p.prod_reach.is_none()) {
                 if g.capabilities.contains(&StoreCapability::Deny) {
                     continue;
                 }

@@ -72,6 +72,7 @@ pub struct SecretsConfig {
 /// path = "{env}/{name}"     # or "{name}" with a mount per environment
 /// audit_log = "/var/log/openbao/audit.log"   # optional: the file audit device's log, as envguard reads it
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenbaoConfig {

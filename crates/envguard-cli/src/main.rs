@@ -12,6 +12,7 @@ mod cmd_pipeline;
 mod cmd_release;
 mod cmd_rules;
 mod cmd_secrets;
+mod cmd_serve;
 mod config;
 
 use clap::{Parser, Subcommand};
@@ -68,6 +69,8 @@ enum Command {
     Secrets(cmd_secrets::SecretsArgs),
     /// The release gate: sign a build's provenance (attest), check an artifact before a deploy (verify), announce the deploy (notify).
     Release(cmd_release::ReleaseArgs),
+    /// The ledgers as an HTTP API with per-environment bearer tokens; `serve token create` makes one.
+    Serve(cmd_serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Ledger(args) => cmd_ledger::run(args),
         Command::Secrets(args) => cmd_secrets::run(args),
         Command::Release(args) => cmd_release::run(args),
+        Command::Serve(args) => cmd_serve::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

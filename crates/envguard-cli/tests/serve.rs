@@ -700,3 +700,69 @@ fn token_create_refuses_an_environment_without_a_ledger() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no ledger for environment \"prod\""));
     assert!(o.stdout.is_empty());
 }
+
+/// The test virtual environment (scripts/pyenv.sh), with schemathesis in it.
+fn schemathesis() -> std::path::PathBuf {
+    let venv = match std::env::var_os("ENVGUARD_TEST_VENV").filter(|v| !v.is_empty()) {
+        Some(v) => std::path::PathBuf::from(v),
+        None => {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let o = Command::new("bash")
+                .arg(root.join("scripts/pyenv.sh"))
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "scripts/pyenv.sh failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            std::path::PathBuf::from(String::from_utf8(o.stdout).unwrap().trim())
+        }
+    };
+    let exe = venv.join("bin/schemathesis");
+    assert!(
+        exe.exists(),
+        "{} is missing: run scripts/pyenv.sh (scripts/requirements-test.txt pins schemathesis)",
+        exe.display()
+    );
+    exe
+}
+
+#[test]
+fn schemathesis_finds_no_5xx_and_every_response_matches_the_openapi_document() {
+    let exe = schemathesis();
+    let d = tempfile::tempdir().unwrap();
+    init(d.path(), "staging");
+    let tok = token(d.path(), "staging", "operator", "append,read,export");
+    let s = Server::start(d.path(), &[]);
+    // The path's environment is fixed to one that exists (else every call is a 403).
+    let cfg = d.path().join("schemathesis.toml");
+    std::fs::write(&cfg, "[parameters]\n\"path.env\" = \"staging\"\n").unwrap();
+    let o = Command::new(exe)
+        .current_dir(d.path())
+        .args(["--config-file", cfg.to_str().unwrap(), "run"])
+        .arg(s.url("/openapi.json"))
+        .args(["-H", &format!("Authorization: Bearer {tok}")])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
+            "--max-examples",
+            "40",
+            "--seed",
+            "16",
+            "--workers",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "schemathesis failed:\n{out}");
+    assert!(
+        out.contains("Operations:       8 selected / 8 total"),
+        "{out}"
+    );
+    assert!(!out.contains("Authentication failed"), "{out}");
+    let log = s.log();
+    assert!(!log.contains("error 5"), "{log}");
+    assert!(!log.contains(secret(&tok)), "{log}");
+}

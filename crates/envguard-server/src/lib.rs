@@ -56,10 +56,36 @@ pub fn log(line: &str) {
 }
 
 /// The OpenAPI 3.1 document, as JSON.
+///
+/// The request body of `POST …/events` is the ledger's own event JSON Schema
+/// (`envguard_ledger::schema::json_schema`, shared with the R03 rule),
+/// inserted here as the `Event` component rather than described a second
+/// time in Rust types that could drift from the validator.
 pub fn openapi_json() -> Result<String, ServeError> {
-    api::ApiDoc::openapi()
-        .to_pretty_json()
-        .map_err(|e| ServeError::OpenApi(e.to_string()))
+    let bad = |e: &dyn std::fmt::Display| ServeError::OpenApi(e.to_string());
+    let mut doc = serde_json::to_value(api::ApiDoc::openapi()).map_err(|e| bad(&e))?;
+    let mut event = envguard_ledger::schema::json_schema();
+    if let Some(o) = event.as_object_mut() {
+        o.remove("$schema");
+        o.remove("$id");
+    }
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+        .ok_or_else(|| bad(&"no components.schemas"))?;
+    schemas.insert("Event".into(), event);
+    let body = doc
+        .pointer_mut("/paths/~1v1~1envs~1{env}~1events/post/requestBody/content/application~1json")
+        .and_then(serde_json::Value::as_object_mut)
+        .ok_or_else(|| bad(&"no request body for POST /v1/envs/{env}/events"))?;
+    body.insert(
+        "schema".into(),
+        serde_json::json!({"oneOf": [
+            {"$ref": "#/components/schemas/Event"},
+            {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Event"}}
+        ]}),
+    );
+    serde_json::to_string_pretty(&doc).map_err(|e| bad(&e))
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes the requests
@@ -140,4 +166,38 @@ pub fn run(listen: &str, opts: Options, ready: impl FnOnce(SocketAddr)) -> Resul
         ready(addr);
         serve(listener, opts, terminated()).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_document_is_3_1_with_the_event_schema_and_every_route() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&super::openapi_json().expect("openapi")).expect("json");
+        assert_eq!(doc["openapi"], "3.1.0");
+        let event = &doc["components"]["schemas"]["Event"];
+        assert!(event["required"]
+            .as_array()
+            .expect("required")
+            .contains(&serde_json::json!("tenant_id")));
+        let body = &doc["paths"]["/v1/envs/{env}/events"]["post"]["requestBody"]["content"];
+        assert_eq!(
+            body["application/json"]["schema"]["oneOf"][0]["$ref"],
+            "#/components/schemas/Event"
+        );
+        let paths: Vec<&String> = doc["paths"].as_object().expect("paths").keys().collect();
+        for p in [
+            "/v1/envs/{env}/events",
+            "/v1/envs/{env}/checkpoints",
+            "/v1/envs/{env}/checkpoints/latest",
+            "/v1/envs/{env}/proofs/inclusion",
+            "/v1/envs/{env}/proofs/consistency",
+            "/healthz",
+            "/metrics",
+            "/openapi.json",
+        ] {
+            assert!(paths.iter().any(|k| *k == p), "{p} missing: {paths:?}");
+        }
+        assert!(doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer");
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::ledgers::{CallError, Ledgers};
 use crate::metrics::Metrics;
-use crate::tokens::{Action, AuthError, Grant, Tokens};
+use crate::tokens::{Action, AuthError, Grant, TokenCache};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{MatchedPath, Path, Query, Request, State};
@@ -22,7 +22,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 /// What the handlers share.
 pub struct AppState {
     pub ledgers: Ledgers,
-    pub tokens: Tokens,
+    pub tokens: TokenCache,
     pub metrics: Metrics,
     pub openapi: String,
 }
@@ -139,7 +139,10 @@ fn authorize(state: &AppState, headers: &HeaderMap, env: &str, action: Action) -
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
-    let grant = state.tokens.authenticate(header, jiff::Timestamp::now())?;
+    let grant = state
+        .tokens
+        .get()
+        .authenticate(header, jiff::Timestamp::now())?;
     grant.allows(env, action)?;
     Ok(grant)
 }

@@ -95,10 +95,10 @@ pub async fn serve(
     opts: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let tokens = tokens::Tokens::load(&opts.tokens)?;
-    if tokens.is_empty() {
+    let tokens = tokens::TokenCache::load(&opts.tokens)?;
+    if tokens.get().is_empty() {
         log(&format!(
-            "no token in {}: every request will be refused (envguard serve token create)",
+            "no token in {}: no request is accepted until `envguard serve token create` adds one",
             opts.tokens.display()
         ));
     }

@@ -328,6 +328,52 @@ impl Tokens {
     }
 }
 
+/// The tokens file as last read, read again when its modification time
+/// changes: a token created (or a record deleted) while the server runs
+/// counts from the next request, without a restart.
+#[derive(Debug)]
+pub struct TokenCache {
+    path: PathBuf,
+    current: std::sync::RwLock<(Option<std::time::SystemTime>, std::sync::Arc<Tokens>)>,
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+impl TokenCache {
+    pub fn load(path: &Path) -> Result<TokenCache, TokenError> {
+        let stamp = modified(path);
+        let tokens = Tokens::load(path)?;
+        Ok(TokenCache {
+            path: path.to_owned(),
+            current: std::sync::RwLock::new((stamp, std::sync::Arc::new(tokens))),
+        })
+    }
+
+    /// The current tokens; a file that no longer reads keeps the last good
+    /// set (and says so once per change on standard error).
+    pub fn get(&self) -> std::sync::Arc<Tokens> {
+        let stamp = modified(&self.path);
+        if let Ok(cur) = self.current.read() {
+            if cur.0 == stamp {
+                return cur.1.clone();
+            }
+        }
+        let Ok(mut cur) = self.current.write() else {
+            return std::sync::Arc::new(Tokens::default());
+        };
+        if cur.0 != stamp {
+            cur.0 = stamp;
+            match Tokens::load(&self.path) {
+                Ok(t) => cur.1 = std::sync::Arc::new(t),
+                Err(e) => crate::log(&format!("keeping the tokens read before: {e}")),
+            }
+        }
+        cur.1.clone()
+    }
+}
+
 impl Grant {
     /// Whether this token may do `action` in `env`.
     pub fn allows(&self, env: &str, action: Action) -> Result<(), AuthError> {

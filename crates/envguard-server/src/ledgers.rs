@@ -6,7 +6,7 @@
 use envguard_ledger::{Ledger, LedgerError};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
 type Job = Box<dyn FnOnce(&mut Ledger) + Send>;
@@ -14,7 +14,7 @@ type Job = Box<dyn FnOnce(&mut Ledger) + Send>;
 /// The ledgers of one directory, opened on first use.
 pub struct Ledgers {
     dir: PathBuf,
-    open: tokio::sync::Mutex<HashMap<String, mpsc::Sender<Job>>>,
+    open: tokio::sync::Mutex<HashMap<String, Arc<mpsc::Sender<Job>>>>,
     threads: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -40,7 +40,7 @@ impl Ledgers {
         &self.dir
     }
 
-    async fn sender(&self, env: &str) -> Result<mpsc::Sender<Job>, CallError> {
+    async fn sender(&self, env: &str) -> Result<Arc<mpsc::Sender<Job>>, CallError> {
         let mut open = self.open.lock().await;
         if let Some(tx) = open.get(env) {
             return Ok(tx.clone());
@@ -74,6 +74,7 @@ impl Ledgers {
             t.push(handle);
         }
         opened?;
+        let tx = Arc::new(tx);
         open.insert(env.to_owned(), tx.clone());
         Ok(tx)
     }
@@ -89,11 +90,19 @@ impl Ledgers {
         let job: Job = Box::new(move |l| {
             let _ = res_tx.send(f(l));
         });
-        tx.send(job)
-            .map_err(|_| CallError::Stopped(env.to_owned()))?;
-        Ok(res_rx
-            .await
-            .map_err(|_| CallError::Stopped(env.to_owned()))??)
+        let sent = tx.send(job).is_ok();
+        match res_rx.await {
+            Ok(r) if sent => Ok(r?),
+            _ => {
+                // The thread ended (a panic in a job): the next call opens
+                // the ledger again on a new thread (the store rolled back).
+                let mut open = self.open.lock().await;
+                if open.get(env).is_some_and(|t| Arc::ptr_eq(t, &tx)) {
+                    open.remove(env);
+                }
+                Err(CallError::Stopped(env.to_owned()))
+            }
+        }
     }
 
     /// Lets every ledger thread finish its queued work, then joins them.
@@ -109,5 +118,31 @@ impl Ledgers {
             }
         })
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use envguard_ledger::LedgerConfig;
+
+    #[tokio::test]
+    async fn a_panicking_job_is_reported_and_the_ledger_reopens() {
+        let d = tempfile::tempdir().expect("tempdir");
+        Ledger::init(d.path(), LedgerConfig::defaults("dev")).expect("init");
+        let ledgers = Ledgers::new(d.path().to_path_buf());
+        let size = |l: &mut Ledger| Ok(l.store().size()?);
+        assert_eq!(ledgers.call("dev", size).await.expect("size"), 0);
+        let r = ledgers
+            .call::<()>("dev", |_| panic!("a job that fails"))
+            .await;
+        assert!(matches!(r, Err(CallError::Stopped(_))), "{r:?}");
+        assert_eq!(ledgers.call("dev", size).await.expect("reopened"), 0);
+        let r = ledgers.call("prod", size).await;
+        assert!(
+            matches!(r, Err(CallError::Ledger(LedgerError::Missing { .. }))),
+            "{r:?}"
+        );
+        ledgers.close().await;
     }
 }

@@ -662,6 +662,53 @@ fn kill_9_during_ingestion_loses_no_acknowledged_event() {
 }
 
 #[test]
+fn sigterm_during_ingestion_answers_every_committed_batch_and_exits_0() {
+    let d = tempfile::tempdir().unwrap();
+    init(d.path(), "staging");
+    let tok = token(d.path(), "staging", "app", "append");
+    let mut s = Server::start(d.path(), &[]);
+    let url = s.url("/v1/envs/staging/events");
+    let batch: String = (0..300)
+        .map(|i| ev("staging", i).to_string() + "\n")
+        .collect();
+    let acked = Arc::new(Mutex::new(0u64));
+    let (a, t) = (acked.clone(), tok.clone());
+    let client = std::thread::spawn(move || {
+        let agent = agent();
+        loop {
+            let r = agent
+                .post(&url)
+                .header("content-type", "application/x-ndjson")
+                .header("authorization", &format!("Bearer {t}"))
+                .send(&batch);
+            match r {
+                Ok(mut r) if r.status() == 200 => {
+                    let v: Value =
+                        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+                    *a.lock().unwrap() = v["tree_size"].as_u64().unwrap();
+                }
+                _ => return,
+            }
+        }
+    });
+    while *acked.lock().unwrap() < 1200 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = s.child.wait().unwrap();
+    client.join().unwrap();
+    assert!(status.success(), "{status:?}: {}", s.log());
+    // Graceful: the batch in flight was committed and answered, nothing more.
+    let acked = *acked.lock().unwrap();
+    assert_eq!(stats_entries(d.path(), "staging"), acked);
+}
+
+#[test]
 fn sigterm_stops_the_server_cleanly() {
     let d = tempfile::tempdir().unwrap();
     init(d.path(), "dev");

@@ -559,6 +559,12 @@ fn bad_input_gets_a_json_4xx_never_a_5xx() {
             "not_found",
         ),
         (
+            "no token and a body over --max-body",
+            post(&events, None, "application/json", &big),
+            401,
+            "unauthorized",
+        ),
+        (
             "a wrong method",
             reply(agent().delete(&events).call()),
             405,

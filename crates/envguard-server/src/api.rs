@@ -5,7 +5,7 @@ use crate::metrics::Metrics;
 use crate::tokens::{Action, AuthError, Grant, TokenCache};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{FromRequest as _, MatchedPath, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -290,12 +290,14 @@ async fn post_events(
     State(state): State<Arc<AppState>>,
     Path(env): Path<String>,
     query: Result<Query<AppendQuery>, QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> ApiResult<Json<AppendResponse>> {
+    // The token is checked before the body is read: a caller without one
+    // cannot make the server buffer a body.
+    let headers = req.headers().clone();
     let grant = authorize(&state, &headers, &env, Action::Append)?;
     let Query(q) = query.map_err(query_error)?;
-    let body = body.map_err(body_error)?;
+    let body = Bytes::from_request(req, &()).await.map_err(body_error)?;
     let events = parse_events(&headers, &body)?;
     drop(body);
     let role = grant.role;

@@ -16,6 +16,7 @@ mod cmd_rules;
 mod cmd_schema;
 mod cmd_secrets;
 mod cmd_shell;
+mod cmd_serve;
 mod config;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
@@ -84,6 +85,8 @@ enum Command {
     Man(cmd_shell::ManArgs),
     /// Print the JSON Schema of envguard.toml (docs/schemas/envguard.schema.json).
     Schema(cmd_schema::SchemaArgs),
+    /// The ledgers as an HTTP API with per-environment bearer tokens; `serve token create` makes one.
+    Serve(cmd_serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => cmd_shell::run_completions(args, Cli::command()),
         Command::Man(args) => cmd_shell::run_man(args, Cli::command()),
         Command::Schema(args) => cmd_schema::run(args),
+        Command::Serve(args) => cmd_serve::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

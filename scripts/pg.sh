@@ -7,10 +7,12 @@
 # `postgres` system user (initdb refuses root).
 #
 # Usage:
-#   url="$(bash scripts/pg.sh start DIR [--watch PID])"   # prints postgres://…/postgres
+#   url="$(bash scripts/pg.sh start DIR [--watch PID] [--durable])"   # prints postgres://…/postgres
 #   bash scripts/pg.sh stop DIR
 # With --watch, a detached watchdog stops the cluster once process PID is gone
-# (a test binary that aborts still leaves no server behind).
+# (a test binary that aborts still leaves no server behind). Tests run with
+# fsync off (a throwaway cluster); --durable keeps PostgreSQL's fsync on, for
+# benchmarks comparable with the SQLite store's synchronous = FULL.
 set -euo pipefail
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
@@ -60,10 +62,11 @@ free_port() {
 
 start() {
   local dir="$1"; shift
-  local watch=""
+  local watch="" fsync="-c fsync=off"
   while [ $# -gt 0 ]; do
     case "$1" in
       --watch) watch="$2"; shift 2 ;;
+      --durable) fsync=""; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -82,7 +85,7 @@ start() {
   while :; do
     port="$(free_port)"
     if as_owner "$bin/pg_ctl" -D "$home/data" -l "$home/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $home -c fsync=off -c max_connections=100" start >/dev/null 2>&1; then
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $home $fsync -c max_connections=100" start >/dev/null 2>&1; then
       break
     fi
     tries=$((tries + 1))
@@ -112,7 +115,7 @@ stop() {
 }
 
 case "${1:-}" in
-  start) [ $# -ge 2 ] || die "usage: pg.sh start DIR [--watch PID]"; shift; start "$@" ;;
+  start) [ $# -ge 2 ] || die "usage: pg.sh start DIR [--watch PID] [--durable]"; shift; start "$@" ;;
   stop) [ $# -eq 2 ] || die "usage: pg.sh stop DIR"; stop "$2" ;;
-  *) die "usage: pg.sh start DIR [--watch PID] | pg.sh stop DIR" ;;
+  *) die "usage: pg.sh start DIR [--watch PID] [--durable] | pg.sh stop DIR" ;;
 esac

@@ -19,7 +19,7 @@ use crate::merkle::{frontier_positions, Appender, Hash};
 use crate::store::{
     AppendFill, Appended, CheckpointRow, EntryRow, NewEntry, Store, StoreError, StoreStats,
 };
-use ::postgres::{Client, NoTls, Transaction};
+use ::postgres::{Client, NoTls, Statement, Transaction};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 
@@ -144,6 +144,40 @@ pub struct PostgresStore {
     client: RefCell<Client>,
     schema: String,
     lock: i64,
+    st: Stmts,
+}
+
+/// The statements on the hot paths, prepared once per connection: an
+/// unprepared query costs a second round trip (parse, then execute), which
+/// doubles the ~17 node reads of a proof and the frontier read of an append.
+struct Stmts {
+    size: Statement,
+    leaf: Statement,
+    node: Statement,
+    entry: Statement,
+    find_leaf: Statement,
+}
+
+impl Stmts {
+    fn prepare(c: &mut Client) -> Result<Stmts, StoreError> {
+        Ok(Stmts {
+            size: c.prepare("SELECT MAX(idx) FROM entries").map_err(be)?,
+            leaf: c
+                .prepare("SELECT leaf_hash FROM entries WHERE idx = $1")
+                .map_err(be)?,
+            node: c
+                .prepare("SELECT hash FROM nodes WHERE id = $1")
+                .map_err(be)?,
+            entry: c
+                .prepare(&format!("SELECT {ENTRY_COLS} FROM entries WHERE idx = $1"))
+                .map_err(be)?,
+            // Every match, the lowest taken here: `MIN(idx) … WHERE leaf_hash = $1`
+            // lets the planner walk the primary key in order instead of the hash index.
+            find_leaf: c
+                .prepare("SELECT idx FROM entries WHERE leaf_hash = $1")
+                .map_err(be)?,
+        })
+    }
 }
 
 /// Columns of entries and nodes gathered for one `INSERT … SELECT unnest(…)`
@@ -273,10 +307,12 @@ impl PostgresStore {
                 )))
             }
         }
+        let st = Stmts::prepare(&mut client)?;
         Ok(PostgresStore {
             client: RefCell::new(client),
             schema,
             lock,
+            st,
         })
     }
 
@@ -304,29 +340,21 @@ impl PostgresStore {
         self.client.borrow_mut().batch_execute(sql).map_err(be)
     }
 
-    fn size_in(tx: &mut impl ::postgres::GenericClient) -> Result<u64, StoreError> {
-        let n: Option<i64> = tx
-            .query_one("SELECT MAX(idx) FROM entries", &[])
-            .map_err(be)?
-            .get(0);
+    fn size_in(tx: &mut impl ::postgres::GenericClient, st: &Stmts) -> Result<u64, StoreError> {
+        let n: Option<i64> = tx.query_one(&st.size, &[]).map_err(be)?.get(0);
         Ok(n.map_or(0, |n| n as u64 + 1))
     }
 
     fn node_in(
         c: &mut impl ::postgres::GenericClient,
+        st: &Stmts,
         level: u32,
         index: u64,
     ) -> Result<Hash, StoreError> {
         let row = if level == 0 {
-            c.query_opt(
-                "SELECT leaf_hash FROM entries WHERE idx = $1",
-                &[&to_i64(index)],
-            )
+            c.query_opt(&st.leaf, &[&to_i64(index)])
         } else {
-            c.query_opt(
-                "SELECT hash FROM nodes WHERE id = $1",
-                &[&node_id(level, index)],
-            )
+            c.query_opt(&st.node, &[&node_id(level, index)])
         }
         .map_err(be)?;
         let row = row.ok_or_else(|| {
@@ -337,17 +365,18 @@ impl PostgresStore {
 
     /// Starts an append: the transaction, holding the schema's advisory lock,
     /// and an appender positioned after the entries stored at that moment.
-    fn begin_append(
-        client: &mut Client,
+    fn begin_append<'c>(
+        client: &'c mut Client,
+        st: &Stmts,
         lock: i64,
-    ) -> Result<(Transaction<'_>, u64, Appender), StoreError> {
+    ) -> Result<(Transaction<'c>, u64, Appender), StoreError> {
         let mut tx = client.transaction().map_err(be)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])
             .map_err(be)?;
-        let size = Self::size_in(&mut tx)?;
+        let size = Self::size_in(&mut tx, st)?;
         let mut border = Vec::new();
         for (l, i) in frontier_positions(size) {
-            border.push(Self::node_in(&mut tx, l, i)?);
+            border.push(Self::node_in(&mut tx, st, l, i)?);
         }
         let app = Appender::new(size, &border);
         Ok((tx, size, app))
@@ -358,7 +387,7 @@ impl PostgresStore {
     /// hashes, then its checkpoints as signed. Returns the new tree.
     pub fn import_from(&mut self, src: &dyn Store) -> Result<Appended, StoreError> {
         let client = self.client.get_mut();
-        let (mut tx, size, mut app) = Self::begin_append(client, self.lock)?;
+        let (mut tx, size, mut app) = Self::begin_append(client, &self.st, self.lock)?;
         if size != 0 {
             return Err(StoreError::Backend(format!(
                 "schema \"{}\" already holds {size} entries; migrate into an empty ledger",
@@ -445,12 +474,12 @@ fn entry_of(r: &::postgres::Row) -> Result<EntryRow, StoreError> {
 
 impl Store for PostgresStore {
     fn size(&self) -> Result<u64, StoreError> {
-        Self::size_in(&mut *self.client.borrow_mut())
+        Self::size_in(&mut *self.client.borrow_mut(), &self.st)
     }
 
     fn append_with(&mut self, fill: &mut AppendFill<'_>) -> Result<Appended, StoreError> {
         let client = self.client.get_mut();
-        let (mut tx, size, mut app) = Self::begin_append(client, self.lock)?;
+        let (mut tx, size, mut app) = Self::begin_append(client, &self.st, self.lock)?;
         let mut batch = Batch::default();
         fill(&mut |entries: &[NewEntry]| {
             for e in entries {
@@ -478,7 +507,7 @@ impl Store for PostgresStore {
     }
 
     fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
-        Self::node_in(&mut *self.client.borrow_mut(), level, index)
+        Self::node_in(&mut *self.client.borrow_mut(), &self.st, level, index)
     }
 
     fn add_checkpoint(&mut self, cp: &CheckpointRow) -> Result<(), StoreError> {
@@ -527,10 +556,7 @@ impl Store for PostgresStore {
     fn entry(&self, index: u64) -> Result<Option<EntryRow>, StoreError> {
         self.client
             .borrow_mut()
-            .query_opt(
-                &format!("SELECT {ENTRY_COLS} FROM entries WHERE idx = $1"),
-                &[&to_i64(index)],
-            )
+            .query_opt(&self.st.entry, &[&to_i64(index)])
             .map_err(be)?
             .as_ref()
             .map(entry_of)
@@ -538,17 +564,12 @@ impl Store for PostgresStore {
     }
 
     fn find_leaf(&self, leaf: &Hash) -> Result<Option<u64>, StoreError> {
-        let row = self
+        let rows = self
             .client
             .borrow_mut()
-            .query_opt(
-                "SELECT MIN(idx) FROM entries WHERE leaf_hash = $1",
-                &[&&leaf.0[..]],
-            )
+            .query(&self.st.find_leaf, &[&&leaf.0[..]])
             .map_err(be)?;
-        Ok(row
-            .and_then(|r| r.get::<_, Option<i64>>(0))
-            .map(|i| i as u64))
+        Ok(rows.iter().map(|r| r.get::<_, i64>(0) as u64).min())
     }
 
     fn scan(
@@ -643,5 +664,35 @@ impl Store for PostgresStore {
             newest_unix: r.get(3),
             bytes: r.get::<_, i64>(4) as u64,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_password() {
+        assert_eq!(
+            redact_url("postgres://audit:s3cr%40t@db.internal:5432/ledger"),
+            "postgres://audit:***@db.internal:5432/ledger"
+        );
+        // no password: shown as given
+        let plain = "postgresql://audit@db.internal/ledger";
+        assert_eq!(redact_url(plain), plain);
+        assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
+        assert_eq!(redact_url("user:pw@host"), "<not a URL>");
+    }
+
+    #[test]
+    fn schema_names_fit_postgres_identifiers() {
+        assert_eq!(schema_name("prod").unwrap(), "ledger_prod");
+        assert_eq!(schema_name("eu-west_2").unwrap(), "ledger_eu-west_2");
+        assert!(schema_name(&"a".repeat(56)).is_ok());
+        let e = schema_name(&"a".repeat(57)).unwrap_err().to_string();
+        assert!(e.contains("at most 56 characters"), "{e}");
+        assert!(schema_name("Prod\"; DROP").is_err());
+        assert_ne!(lock_key("ledger_prod"), lock_key("ledger_staging"));
     }
 }

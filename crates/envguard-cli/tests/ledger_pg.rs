@@ -137,9 +137,18 @@ fn migrate_copies_sqlite_with_equal_roots_and_the_copy_works() {
         pg_verify.starts_with("ok: prod ledger verifies"),
         "{pg_verify}"
     );
-    assert_eq!(m["entries"].as_u64().unwrap(), 103); // 101 events, prune + verify audit
-                                                     // The SQLite verify's root covers exactly the 103 entries copied.
+    // 101 events and the prune and verify audit events; the SQLite verify's
+    // root covers exactly these 103 entries.
+    assert_eq!(m["entries"].as_u64().unwrap(), 103);
     assert_eq!(m["postgres_root"], root_of(&sqlite_verify).as_str(), "{m}");
+    // The copy's first new entry is its own migration record.
+    let o = ok(run(
+        &[
+            "ledger", "--dir", dir, "--url", &url, "export", "prod", "--kind", "audit",
+        ],
+        None,
+    ));
+    assert!(o.contains("ledger.migrate"), "{o}");
     let p = ok(run(
         &[
             "ledger", "--dir", dir, "--url", &url, "prove", "prod", "--index", "7",

@@ -861,8 +861,9 @@ impl Ledger {
     /// verifies the source first, copies every entry (pruned ones as leaf
     /// hashes) and signed checkpoint into a new `ledger_<env>` schema in one
     /// transaction, recomputing the tree there, then verifies the copy in full
-    /// and proves its root equal to the source's. The key and settings in
-    /// `<dir>/<env>` serve both; the SQLite file is left as it was.
+    /// and proves its root equal to the source's; the copy then records a
+    /// `ledger.migrate` audit event. The key and settings in `<dir>/<env>`
+    /// serve both; the SQLite file is left as it was.
     pub fn migrate_to_postgres(
         &mut self,
         role: &str,
@@ -882,7 +883,7 @@ impl Ledger {
         let schema = dst.schema().to_owned();
         drop(dst);
         let dir = self.dir.parent().unwrap_or(Path::new("."));
-        let copy = Ledger::open_in(dir, &env, &Backend::Postgres(url.to_owned()))?;
+        let mut copy = Ledger::open_in(dir, &env, &Backend::Postgres(url.to_owned()))?;
         let report = copy.verify_quiet()?.map_err(|f| {
             LedgerError::Invalid(format!(
                 "the copy in {} schema \"{schema}\" does not verify: {f}",
@@ -898,6 +899,13 @@ impl Ledger {
                 "the copy's root {postgres_root} differs from the source root {source_root}"
             )));
         }
+        // The copy records where it came from (after the proof, so the roots
+        // compared are of the same entries).
+        copy.audit(
+            role,
+            "ledger.migrate",
+            json!({"from": "sqlite", "entries": report.entries, "root": report.root}),
+        )?;
         Ok(MigrateOutcome {
             environment: env,
             schema,

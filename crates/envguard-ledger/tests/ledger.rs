@@ -598,3 +598,40 @@ fn newer_store_is_refused() {
     let e = SqliteStore::open(&db).err().unwrap().to_string();
     assert!(e.contains("version 99"), "{e}");
 }
+
+/// PostgreSQL: a second `init` of an environment whose schema holds entries is
+/// refused (another directory's key would sign over them), a fresh database
+/// is not, and a schema of a newer store version is refused on open.
+#[test]
+fn postgres_init_refuses_a_used_schema_and_newer_versions() {
+    let pg = cluster();
+    let url = pg.fresh_db();
+    let backend = Backend::Postgres(url.clone());
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut l = Ledger::init_in(a.path(), LedgerConfig::defaults("prod"), &backend).unwrap();
+    l.append("operator", vec![ev("prod", 1)], 1, false).unwrap();
+    let e = Ledger::init_in(b.path(), LedgerConfig::defaults("prod"), &backend)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(e, LedgerError::Exists { .. }) && e.to_string().contains("\"ledger_prod\""),
+        "{e}"
+    );
+    assert!(!b.path().join("prod").exists());
+    // another environment in the same database is its own schema
+    Ledger::init_in(b.path(), LedgerConfig::defaults("staging"), &backend).unwrap();
+    // a fresh database takes the same environment
+    let other = Backend::Postgres(pg.fresh_db());
+    Ledger::init_in(b.path(), LedgerConfig::defaults("prod"), &other).unwrap();
+
+    drop(l);
+    let s = PostgresStore::open(&url, "prod", false).unwrap();
+    s.execute_batch("UPDATE meta SET value = '99' WHERE key = 'store_schema_version'")
+        .unwrap();
+    drop(s);
+    let e = PostgresStore::open(&url, "prod", false)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("version 99"), "{e}");
+}

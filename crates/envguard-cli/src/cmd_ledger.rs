@@ -5,7 +5,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use envguard_ledger::export::{export, verify_export, ExportFilter, ExportFormat};
 use envguard_ledger::merkle::Hash;
-use envguard_ledger::postgres::redact_url;
+use envguard_ledger::postgres::{has_password, redact_url};
 use envguard_ledger::{Backend, Ledger, LedgerConfig, PiiPolicy};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
@@ -173,7 +173,7 @@ pub(crate) fn ledger_backend(explicit: Option<String>) -> Result<Backend> {
         Ok(text) => {
             let inv = crate::config::parse_inventory(toml, &text)?;
             if let Some(u) = inv.ledger_url.as_deref() {
-                if redact_url(u) != u {
+                if has_password(u) {
                     bail!(
                         "{}: [ledger] url holds a password; give the URL with its password in ENVGUARD_LEDGER_URL instead (from your secret store), not in a checked-in file",
                         toml.display()

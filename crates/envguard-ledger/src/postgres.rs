@@ -90,11 +90,38 @@ fn hash_of(b: &[u8], what: &str) -> Result<Hash, StoreError> {
     Hash::from_slice(b).ok_or_else(|| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
-/// The URL with any password replaced, for messages.
+/// The URL with any password (in the authority or a `password=` query
+/// parameter) replaced, for messages.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "<not a URL>".into();
     };
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let query = query.map(|q| {
+        q.split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some(("password", _)) => "password=***".to_owned(),
+                _ => kv.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    let base = redact_authority(scheme, rest);
+    match query {
+        Some(q) => format!("{base}?{q}"),
+        None => base,
+    }
+}
+
+/// Whether a URL carries a password (which [`redact_url`] would hide).
+pub fn has_password(url: &str) -> bool {
+    url.contains("://") && redact_url(url) != url
+}
+
+fn redact_authority(scheme: &str, rest: &str) -> String {
     let (auth, host) = match rest.rsplit_once('@') {
         Some((a, h)) => (Some(a), h),
         None => (None, rest),
@@ -683,6 +710,12 @@ mod tests {
         assert_eq!(redact_url(plain), plain);
         assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
         assert_eq!(redact_url("user:pw@host"), "<not a URL>");
+        assert_eq!(
+            redact_url("postgres://db/x?user=a&password=s3cret&sslmode=disable"),
+            "postgres://db/x?user=a&password=***&sslmode=disable"
+        );
+        assert!(has_password("postgres://a:b@db/x") && has_password("postgres://db/x?password=p"));
+        assert!(!has_password("postgres://a@db/x?user=a") && !has_password("sqlite:"));
     }
 
     #[test]

@@ -5,7 +5,8 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use envguard_ledger::export::{export, verify_export, ExportFilter, ExportFormat};
 use envguard_ledger::merkle::Hash;
-use envguard_ledger::{Ledger, LedgerConfig, PiiPolicy};
+use envguard_ledger::postgres::{has_password, redact_url};
+use envguard_ledger::{Backend, Ledger, LedgerConfig, PiiPolicy};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,17 @@ pub struct LedgerArgs {
     /// without it, `[ledger] dir` of ./envguard.toml, else .envguard/ledger.
     #[arg(long, global = true, value_name = "DIR", env = "ENVGUARD_LEDGER_DIR")]
     dir: Option<PathBuf>,
+    /// Where entries live: a postgres:// URL (schema `ledger_<env>`); without it, `[ledger] url`
+    /// of ./envguard.toml, else SQLite files under the ledger directory. Keys and settings stay
+    /// in the ledger directory either way.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "ENVGUARD_LEDGER_URL",
+        hide_env_values = true
+    )]
+    url: Option<String>,
     /// Role acting, checked against the environment's access policy.
     #[arg(
         long,
@@ -108,6 +120,14 @@ enum LedgerCommand {
     },
     /// Counts: entries, pruned payloads, checkpoints, time range.
     Stats { env: String },
+    /// Copy ENV's SQLite ledger into PostgreSQL (a new schema `ledger_<env>`), verify the
+    /// copy in full and prove its root equal to the source's.
+    Migrate {
+        env: String,
+        /// The PostgreSQL database to copy into (postgres://…).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 fn out_json(v: &Value) -> Result<()> {
@@ -141,8 +161,37 @@ pub(crate) fn ledger_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(PathBuf::from(".envguard/ledger"))
 }
 
+/// The store: `--url` / `ENVGUARD_LEDGER_URL`, else `[ledger] url` of
+/// `envguard.toml` in the current directory (which may not hold a password:
+/// the file is checked in), else SQLite.
+pub(crate) fn ledger_backend(explicit: Option<String>) -> Result<Backend> {
+    if let Some(u) = explicit.filter(|u| !u.trim().is_empty()) {
+        return Ok(Backend::from_url(Some(&u))?);
+    }
+    let toml = std::path::Path::new("envguard.toml");
+    match std::fs::read_to_string(toml) {
+        Ok(text) => {
+            let inv = crate::config::parse_inventory(toml, &text)?;
+            if let Some(u) = inv.ledger_url.as_deref() {
+                if has_password(u) {
+                    bail!(
+                        "{}: [ledger] url holds a password; give the URL with its password in ENVGUARD_LEDGER_URL instead (from your secret store), not in a checked-in file",
+                        toml.display()
+                    );
+                }
+            }
+            Backend::from_url(inv.ledger_url.as_deref())
+                .with_context(|| format!("{}: [ledger] url", toml.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Backend::Sqlite),
+        Err(e) => Err(e).with_context(|| format!("reading {}", toml.display())),
+    }
+}
+
 pub fn run(args: LedgerArgs) -> Result<u8> {
     let dir = ledger_dir(args.dir)?;
+    let backend = ledger_backend(args.url)?;
+    let open = |env: &str| Ledger::open_in(&dir, env, &backend);
     let role = args.role;
     match args.command {
         LedgerCommand::Init {
@@ -150,14 +199,14 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             origin,
             retention_days,
             pii_policy,
-        } => init(&dir, env, origin, retention_days, pii_policy),
+        } => init(&dir, &backend, env, origin, retention_days, pii_policy),
         LedgerCommand::Append {
             env,
             event,
             batch_size,
             checkpoint,
         } => {
-            let mut l = Ledger::open(&dir, &env)?;
+            let mut l = open(&env)?;
             if let Some(e) = event {
                 let v = parse_event(&e, 1)?;
                 let o = l.append(&role, vec![v], 1, checkpoint)?;
@@ -167,7 +216,7 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             append_stdin(&mut l, &role, batch_size, checkpoint)
         }
         LedgerCommand::Checkpoint { env } => {
-            let mut l = Ledger::open(&dir, &env)?;
+            let mut l = open(&env)?;
             let cp = l.checkpoint(&role)?;
             std::io::stdout().lock().write_all(cp.note.as_bytes())?;
             Ok(0)
@@ -177,7 +226,7 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             index,
             event_hash,
         } => {
-            let mut l = Ledger::open(&dir, &env)?;
+            let mut l = open(&env)?;
             let p = match (index, event_hash) {
                 (Some(i), _) => l.prove(&role, i)?,
                 (None, Some(h)) => {
@@ -191,15 +240,17 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             Ok(0)
         }
         LedgerCommand::Consistency { env, old, new } => {
-            let mut l = Ledger::open(&dir, &env)?;
+            let mut l = open(&env)?;
             let c = l.consistency(&role, old, new)?;
             out_json(&serde_json::to_value(&c)?)?;
             Ok(0)
         }
-        LedgerCommand::Verify { env, export, key } => verify(&dir, &role, env, export, key),
-        LedgerCommand::Export(args) => export_entries(&dir, &role, args),
+        LedgerCommand::Verify { env, export, key } => {
+            verify(&dir, &backend, &role, env, export, key)
+        }
+        LedgerCommand::Export(args) => export_entries(&dir, &backend, &role, args),
         LedgerCommand::Prune { env, now } => {
-            let mut l = Ledger::open(&dir, &env)?;
+            let mut l = open(&env)?;
             let now = match now {
                 Some(n) => envguard_ledger::schema::parse_utc(&n).map_err(|e| anyhow!(e))?,
                 None => jiff::Timestamp::now().as_second(),
@@ -209,9 +260,18 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
             Ok(0)
         }
         LedgerCommand::Stats { env } => {
-            let mut l = Ledger::open(&dir, &env)?;
+            let mut l = open(&env)?;
             let s = l.stats(&role)?;
             out_json(&serde_json::to_value(&s)?)?;
+            Ok(0)
+        }
+        LedgerCommand::Migrate { env, to } => {
+            if !envguard_ledger::postgres::is_postgres_url(&to) {
+                bail!("--to {}: give a postgres:// URL", redact_url(&to));
+            }
+            let mut l = Ledger::open(&dir, &env)?;
+            let m = l.migrate_to_postgres(&role, &to)?;
+            out_json(&serde_json::to_value(&m)?)?;
             Ok(0)
         }
     }
@@ -220,6 +280,7 @@ pub fn run(args: LedgerArgs) -> Result<u8> {
 /// `ledger init`.
 fn init(
     dir: &Path,
+    backend: &Backend,
     env: String,
     origin: Option<String>,
     retention_days: Option<u32>,
@@ -239,7 +300,7 @@ fn init(
             PiiArg::Redact => PiiPolicy::Redact,
         };
     }
-    let l = Ledger::init(dir, cfg)?;
+    let l = Ledger::init_in(dir, cfg, backend)?;
     out_json(&json!({
         "environment": env,
         "path": l.dir().display().to_string(),
@@ -290,6 +351,7 @@ fn append_stdin(l: &mut Ledger, role: &str, batch_size: usize, checkpoint: bool)
 /// Exit code 1 when it does not verify.
 fn verify(
     dir: &Path,
+    backend: &Backend,
     role: &str,
     env: Option<String>,
     export: Option<PathBuf>,
@@ -322,7 +384,7 @@ fn verify(
         };
     }
     let env = env.ok_or_else(|| anyhow!("give ENV or --export FILE"))?;
-    let mut l = Ledger::open(dir, &env)?;
+    let mut l = Ledger::open_in(dir, &env, backend)?;
     if let Some(k) = key {
         if k.trim() != l.verifier_key() {
             writeln!(out, "FAILED: the ledger's key is not the pinned --key")?;
@@ -374,7 +436,7 @@ struct ExportArgs {
 
 /// `ledger export`: the filtered entries with checkpoint and proofs, to
 /// `-o FILE` or standard output.
-fn export_entries(dir: &Path, role: &str, args: ExportArgs) -> Result<u8> {
+fn export_entries(dir: &Path, backend: &Backend, role: &str, args: ExportArgs) -> Result<u8> {
     let ExportArgs {
         env,
         format,
@@ -385,7 +447,7 @@ fn export_entries(dir: &Path, role: &str, args: ExportArgs) -> Result<u8> {
         actor_role,
         kind,
     } = args;
-    let mut l = Ledger::open(dir, &env)?;
+    let mut l = Ledger::open_in(dir, &env, backend)?;
     let filter = ExportFilter {
         since,
         until,

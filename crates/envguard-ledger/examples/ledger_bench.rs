@@ -1,9 +1,10 @@
 //! Ledger benchmark (issue 7 §9). Run:
-//! `nice cargo run --release -p envguard-ledger --example ledger_bench -- [EVENTS]`
+//! `nice cargo run --release -p envguard-ledger --example ledger_bench -- [EVENTS] [URL]`
+//! (with a `postgres://` URL, the ledger's entries go to PostgreSQL instead of SQLite).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use envguard_ledger::merkle::{verify_inclusion, Hash};
-use envguard_ledger::{Ledger, LedgerConfig};
+use envguard_ledger::{Backend, Ledger, LedgerConfig};
 use serde_json::{json, Value};
 use std::time::Instant;
 
@@ -31,8 +32,9 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
+    let backend = Backend::from_url(std::env::args().nth(2).as_deref()).unwrap();
     let d = tempfile::tempdir().unwrap();
-    let mut l = Ledger::init(d.path(), LedgerConfig::defaults("prod")).unwrap();
+    let mut l = Ledger::init_in(d.path(), LedgerConfig::defaults("prod"), &backend).unwrap();
     let size1 = envguard_ledger::schema::canonical_bytes(&event(1))
         .unwrap()
         .len();

@@ -10,6 +10,7 @@ use crate::note::{
     NoteVerifier,
 };
 use crate::pii::{EnvguardPii, PiiScreen};
+use crate::postgres::{is_postgres_url, redact_url, PostgresStore};
 use crate::schema::{canonical_bytes, validate_event, SchemaError};
 use crate::sqlite::SqliteStore;
 use crate::store::{Appended, CheckpointRow, NewEntry, Store, StoreError, StoreNodes, StoreStats};
@@ -144,6 +145,19 @@ pub struct VerifyFailure {
     pub message: String,
 }
 
+/// What `ledger migrate` copied and proved.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MigrateOutcome {
+    pub environment: String,
+    pub schema: String,
+    pub entries: u64,
+    pub pruned: u64,
+    pub checkpoints: u64,
+    pub source_root: String,
+    pub postgres_root: String,
+    pub roots_equal: bool,
+}
+
 /// Outcome of an append.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AppendOutcome {
@@ -163,6 +177,32 @@ pub struct Ledger {
     verifier: Box<dyn NoteVerifier>,
     verifier_key: String,
     pii: Box<dyn PiiScreen>,
+}
+
+/// Where a ledger's entries, tree and checkpoints live. Its key and settings
+/// stay in `<dir>/<env>` either way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// `<dir>/<env>/ledger.sqlite` (the default).
+    #[default]
+    Sqlite,
+    /// The schema `ledger_<env>` of the PostgreSQL database at this URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// The backend a `[ledger] url` names: `postgres://` or `postgresql://`
+    /// (`sqlite:` or nothing keeps the default).
+    pub fn from_url(url: Option<&str>) -> Result<Backend, LedgerError> {
+        match url.map(str::trim) {
+            None | Some("") | Some("sqlite:") => Ok(Backend::Sqlite),
+            Some(u) if is_postgres_url(u) => Ok(Backend::Postgres(u.to_owned())),
+            Some(u) => Err(LedgerError::Invalid(format!(
+                "ledger url {}: only postgres:// (or postgresql://) URLs are supported; leave it out for the SQLite default",
+                redact_url(u)
+            ))),
+        }
+    }
 }
 
 /// `<dir>/<env>`.
@@ -190,6 +230,17 @@ impl Ledger {
     /// directory holding a fresh Ed25519 key, the settings and the database,
     /// all 0600.
     pub fn init(dir: &Path, config: LedgerConfig) -> Result<Ledger, LedgerError> {
+        Self::init_in(dir, config, &Backend::Sqlite)
+    }
+
+    /// [`Ledger::init`] with the entries stored in `backend`: for PostgreSQL,
+    /// the key and settings go to `<dir>/<env>` and a new schema holds the
+    /// rest (refused if that schema already holds a ledger).
+    pub fn init_in(
+        dir: &Path,
+        config: LedgerConfig,
+        backend: &Backend,
+    ) -> Result<Ledger, LedgerError> {
         let env = config.environment.clone();
         check_env_name(&env)?;
         let edir = env_dir(dir, &env);
@@ -198,6 +249,15 @@ impl Ledger {
                 env,
                 path: edir.display().to_string(),
             });
+        }
+        if let Backend::Postgres(url) = backend {
+            let store = PostgresStore::open(url, &env, true)?;
+            if store.size()? > 0 {
+                return Err(LedgerError::Exists {
+                    env,
+                    path: format!("{} schema \"{}\"", redact_url(url), store.schema()),
+                });
+            }
         }
         create_private_dir(&edir)?;
         let signer = Ed25519Signer::generate(&config.origin)?;
@@ -211,17 +271,28 @@ impl Ledger {
         )?;
         let toml = toml::to_string(&config).map_err(|e| LedgerError::Invalid(e.to_string()))?;
         write_private_file(&edir.join(CONFIG_FILE), toml.as_bytes())?;
-        write_private_file(&edir.join(DB_FILE), b"")?;
-        drop(SqliteStore::open(&edir.join(DB_FILE))?);
-        Self::open(dir, &env)
+        if *backend == Backend::Sqlite {
+            write_private_file(&edir.join(DB_FILE), b"")?;
+            drop(SqliteStore::open(&edir.join(DB_FILE))?);
+        }
+        Self::open_in(dir, &env, backend)
     }
 
     /// Opens an existing ledger.
     pub fn open(dir: &Path, env: &str) -> Result<Ledger, LedgerError> {
+        Self::open_in(dir, env, &Backend::Sqlite)
+    }
+
+    /// Opens an existing ledger whose entries live in `backend`.
+    pub fn open_in(dir: &Path, env: &str, backend: &Backend) -> Result<Ledger, LedgerError> {
         check_env_name(env)?;
         let edir = env_dir(dir, env);
         let db = edir.join(DB_FILE);
-        if !db.exists() {
+        let present = match backend {
+            Backend::Sqlite => db.exists(),
+            Backend::Postgres(_) => edir.join(KEY_FILE).exists(),
+        };
+        if !present {
             return Err(LedgerError::Missing {
                 env: env.to_owned(),
                 dir: dir.display().to_string(),
@@ -244,11 +315,14 @@ impl Ledger {
         let signer = Ed25519Signer::from_private_key(&key)?;
         let verifier_key = signer.verifier_key();
         let verifier = Ed25519Verifier::from_verifier_key(&verifier_key)?;
-        let store = SqliteStore::open(&db)?;
+        let store: Box<dyn Store> = match backend {
+            Backend::Sqlite => Box::new(SqliteStore::open(&db)?),
+            Backend::Postgres(url) => Box::new(PostgresStore::open(url, env, false)?),
+        };
         Ok(Ledger {
             dir: edir,
             config,
-            store: Box::new(store),
+            store,
             signer: Box::new(signer),
             verifier: Box::new(verifier),
             verifier_key,
@@ -781,6 +855,67 @@ impl Ledger {
             json!({"pruned": n, "before": cutoff_s, "retention_days": self.config.retention_days}),
         )?;
         Ok(n)
+    }
+
+    /// Copies this (SQLite) ledger into the PostgreSQL database at `url`:
+    /// verifies the source first, copies every entry (pruned ones as leaf
+    /// hashes) and signed checkpoint into a new `ledger_<env>` schema in one
+    /// transaction, recomputing the tree there, then verifies the copy in full
+    /// and proves its root equal to the source's; the copy then records a
+    /// `ledger.migrate` audit event. The key and settings in `<dir>/<env>`
+    /// serve both; the SQLite file is left as it was.
+    pub fn migrate_to_postgres(
+        &mut self,
+        role: &str,
+        url: &str,
+    ) -> Result<MigrateOutcome, LedgerError> {
+        self.authorize(role, Access::Export)?;
+        let env = self.config.environment.clone();
+        let source = self.verify_quiet()?.map_err(|f| {
+            LedgerError::Invalid(format!(
+                "the {env} ledger does not verify, nothing was copied: {f}"
+            ))
+        })?;
+        let size = self.store.size()?;
+        let source_root = subtree_root(&StoreNodes(self.store.as_ref()), 0, size)?;
+        let mut dst = PostgresStore::open(url, &env, true)?;
+        let copied = dst.import_from(self.store.as_ref())?;
+        let schema = dst.schema().to_owned();
+        drop(dst);
+        let dir = self.dir.parent().unwrap_or(Path::new("."));
+        let mut copy = Ledger::open_in(dir, &env, &Backend::Postgres(url.to_owned()))?;
+        let report = copy.verify_quiet()?.map_err(|f| {
+            LedgerError::Invalid(format!(
+                "the copy in {} schema \"{schema}\" does not verify: {f}",
+                redact_url(url)
+            ))
+        })?;
+        let postgres_root = subtree_root(&StoreNodes(copy.store.as_ref()), 0, size)?;
+        if copied.root != source_root
+            || postgres_root != source_root
+            || report.root != source_root.to_hex()
+        {
+            return Err(LedgerError::Invalid(format!(
+                "the copy's root {postgres_root} differs from the source root {source_root}"
+            )));
+        }
+        // The copy records where it came from (after the proof, so the roots
+        // compared are of the same entries).
+        copy.audit(
+            role,
+            "ledger.migrate",
+            json!({"from": "sqlite", "entries": report.entries, "root": report.root}),
+        )?;
+        Ok(MigrateOutcome {
+            environment: env,
+            schema,
+            entries: report.entries,
+            pruned: report.pruned,
+            checkpoints: report.checkpoints,
+            source_root: source_root.to_hex(),
+            postgres_root: postgres_root.to_hex(),
+            roots_equal: source.root == report.root,
+        })
     }
 
     pub fn stats(&mut self, role: &str) -> Result<StoreStats, LedgerError> {

@@ -10,12 +10,13 @@ pub mod ledger;
 pub mod merkle;
 pub mod note;
 pub mod pii;
+pub mod postgres;
 pub mod schema;
 pub mod sqlite;
 pub mod store;
 
 pub use config::{Access, AccessPolicy, LedgerConfig, PiiPolicy};
-pub use ledger::{Ledger, LedgerError, VerifyFailure, VerifyReport};
+pub use ledger::{Backend, Ledger, LedgerError, VerifyFailure, VerifyReport};
 pub use pii::{BuiltinPii, EnvguardPii, PiiScreen};
 pub use schema::{validate_event, Event, Kind, SchemaError};
 pub mod export;

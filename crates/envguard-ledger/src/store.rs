@@ -1,7 +1,7 @@
 //! Storage behind a ledger. The trait speaks of entries, perfect subtree
-//! hashes and checkpoints; the SQLite implementation is [`crate::sqlite`], and
-//! a PostgreSQL one only has to make [`Store::append`] atomic and serialised
-//! (`SELECT … FOR UPDATE` on a size row, or an advisory lock) the same way.
+//! hashes and checkpoints; the SQLite implementation is [`crate::sqlite`]
+//! (`BEGIN IMMEDIATE`), the PostgreSQL one [`crate::postgres`] (an advisory
+//! lock per environment): each makes [`Store::append`] atomic and serialised.
 
 use crate::merkle::{Hash, NodeSource};
 

@@ -182,6 +182,9 @@ pub struct Inventory {
     /// `[ledger] dir`: the directory holding one ledger per environment, used
     /// by `envguard ledger` when neither `--dir` nor `ENVGUARD_LEDGER_DIR` is given.
     pub ledger_dir: Option<String>,
+    /// `[ledger] url`: where the ledgers' entries live, `postgres://…` for a
+    /// PostgreSQL server (SQLite files under `dir` when absent).
+    pub ledger_url: Option<String>,
     /// `[release]`: the release gate.
     pub release: ReleaseSettings,
     path_sets: Vec<(GlobSet, Vec<String>)>,
@@ -196,6 +199,7 @@ impl Default for Inventory {
             shared_markers: Vec::new(),
             ci_settings: None,
             ledger_dir: None,
+            ledger_url: None,
             release: ReleaseSettings::default(),
             path_sets: Vec::new(),
             exclude_set: GlobSet::empty(),
@@ -283,6 +287,7 @@ struct RawRelease {
 #[serde(deny_unknown_fields)]
 struct RawLedger {
     dir: Option<String>,
+    url: Option<String>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -551,6 +556,7 @@ impl Inventory {
             shared_markers: raw.top.shared_markers,
             ci_settings: raw.ci.settings,
             ledger_dir: raw.ledger.dir,
+            ledger_url: raw.ledger.url,
             release: ReleaseSettings {
                 trusted_keys: raw.release.trusted_keys,
                 workflows: raw.release.workflows,
@@ -1174,6 +1180,13 @@ data_class = "live"
         let inv = Inventory::parse("[ledger]\ndir = \"audit/ledgers\"\n").unwrap();
         assert_eq!(inv.ledger_dir.as_deref(), Some("audit/ledgers"));
         assert_eq!(Inventory::parse("").unwrap().ledger_dir, None);
+        let inv =
+            Inventory::parse("[ledger]\nurl = \"postgres://audit@db:5432/ledger\"\n").unwrap();
+        assert_eq!(
+            inv.ledger_url.as_deref(),
+            Some("postgres://audit@db:5432/ledger")
+        );
+        assert_eq!(inv.ledger_dir, None);
         let e = only("[ledger]\ndir = \"x\"\npath = \"y\"\n");
         assert_eq!(e.line, Some(3), "{e}");
     }

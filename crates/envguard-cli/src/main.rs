@@ -15,8 +15,8 @@ mod cmd_release;
 mod cmd_rules;
 mod cmd_schema;
 mod cmd_secrets;
-mod cmd_shell;
 mod cmd_serve;
+mod cmd_shell;
 mod config;
 
 use clap::{CommandFactory as _, Parser, Subcommand};

@@ -14,6 +14,7 @@
 //! token, with one Aho–Corasick pass per file.
 
 pub mod cidr;
+pub mod controls;
 pub mod eval;
 mod facts;
 pub mod hcl;
@@ -148,6 +149,9 @@ pub struct InfraFacts {
     pub routes: Vec<Route>,
     pub names: Vec<ResourceName>,
     pub tags: Vec<Tag>,
+    /// Data stores, keys, trails, log groups, roles and state backends with
+    /// their controls (the production profile, `PRD.*`).
+    pub resources: Vec<controls::InfraResource>,
 }
 
 impl InfraFacts {
@@ -159,6 +163,7 @@ impl InfraFacts {
             && self.routes.is_empty()
             && self.names.is_empty()
             && self.tags.is_empty()
+            && self.resources.is_empty()
     }
 
     /// Drops repeats (a local used by ten resources is one fact), keeping the

@@ -176,6 +176,11 @@ impl Reader<'_, '_> {
         match b.ident.as_str() {
             "resource" => {
                 if let [ty, name] = b.labels.as_slice() {
+                    if let Some(r) =
+                        crate::controls::read_resource(self.ev, scope, ty, name, &b.body, b.region)
+                    {
+                        self.facts.resources.push(r);
+                    }
                     self.resource(ty, name, &b.body);
                 }
             }
@@ -375,6 +380,7 @@ impl Reader<'_, '_> {
         self.facts.routes.extend(s.routes);
         self.facts.names.extend(s.names);
         self.facts.tags.extend(s.tags);
+        self.facts.resources.extend(s.resources);
     }
 
     fn backend(&mut self, kind: &str, cfg: &Val, region: Region, via: Option<String>) {
@@ -382,6 +388,11 @@ impl Reader<'_, '_> {
         let bucket = s("bucket").or_else(|| s("storage_account_name"));
         let key = s("key").or_else(|| s("prefix"));
         let lock = s("dynamodb_table").or_else(|| s("lock_table"));
+        if via.is_none() {
+            self.facts
+                .resources
+                .push(crate::controls::backend_resource(kind, cfg, region));
+        }
         if bucket.is_none() && lock.is_none() {
             return;
         }

@@ -6,6 +6,7 @@
 //! of the file is reported at once, not only the first.
 
 use crate::infer::{canonical, infer_environment, is_weak_name};
+use crate::profile::{Profile, RawProfile, RawTier};
 use crate::span::LineIndex;
 use crate::tier::Tier;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -182,6 +183,8 @@ pub struct Inventory {
     pub ledger_dir: Option<String>,
     /// `[release]`: the release gate.
     pub release: ReleaseSettings,
+    /// `[tiers.<tier>.profile]`: the controls each tier requires (dev, test, prod).
+    pub profiles: [Profile; 3],
     path_sets: Vec<(GlobSet, Vec<String>)>,
     exclude_set: GlobSet,
 }
@@ -195,6 +198,7 @@ impl Default for Inventory {
             ci_settings: None,
             ledger_dir: None,
             release: ReleaseSettings::default(),
+            profiles: [Tier::Dev, Tier::Test, Tier::Prod].map(Profile::default_for),
             path_sets: Vec::new(),
             exclude_set: GlobSet::empty(),
         }
@@ -248,7 +252,15 @@ struct RawTop {
 /// The sections of the top level, each read by its own struct.
 /// `[secrets]` and `[release]` are read by the CLI (`envguard secrets`,
 /// `envguard release`), not by the inventory.
-const SECTIONS: &[&str] = &["scan", "environments", "ci", "ledger", "secrets", "release"];
+const SECTIONS: &[&str] = &[
+    "scan",
+    "environments",
+    "ci",
+    "ledger",
+    "secrets",
+    "release",
+    "tiers",
+];
 
 #[derive(Default)]
 struct RawInventory {
@@ -258,6 +270,7 @@ struct RawInventory {
     ci: RawCi,
     ledger: RawLedger,
     release: RawRelease,
+    tiers: Vec<(Spanned<String>, Option<RawProfile>)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -368,6 +381,25 @@ impl<'t> Reader<'t> {
                 "ci" => raw.ci = self.read_section("[ci]", value),
                 "ledger" => raw.ledger = self.read_section("[ledger]", value),
                 "release" => raw.release = self.read_section("[release]", value),
+                "tiers" => {
+                    let Some(tiers) = self.table("[tiers]", value) else {
+                        continue;
+                    };
+                    for (name, tier) in tiers {
+                        let section = format!("[tiers.{}]", name.get_ref());
+                        let Some(t) = self.table(&section, tier) else {
+                            continue;
+                        };
+                        let _: RawTier = self.read(&section, t, tier.span(), &["profile"]);
+                        let profile = t.iter().find(|(k, _)| k.get_ref() == "profile").map(
+                            |(_, pv)| -> RawProfile {
+                                self.read_section(&format!("{section}.profile"), pv)
+                            },
+                        );
+                        let name = Spanned::new(name.span(), name.get_ref().to_string());
+                        raw.tiers.push((name, profile));
+                    }
+                }
                 "environments" => {
                     let Some(envs) = self.table("[environments]", value) else {
                         continue;
@@ -566,6 +598,23 @@ impl Inventory {
             Ok(set) => inv.exclude_set = set,
             Err(e) => r.error(None, e.to_string()),
         }
+        for (name, profile) in &raw.tiers {
+            match parse_tier(name.get_ref()) {
+                Some(t) => {
+                    if let Some(p) = profile {
+                        let i = t as usize;
+                        inv.profiles[i] = inv.profiles[i].clone().overlay(p);
+                    }
+                }
+                None => r.error(
+                    Some(name.span()),
+                    format!(
+                        "[tiers.{}]: unknown tier (expected dev, test or prod)",
+                        name.get_ref()
+                    ),
+                ),
+            }
+        }
         for (name, raw_env) in raw.environments {
             let (env, set) = build_environment(&name, raw_env, r);
             inv.path_sets.push((set, env.paths.clone()));
@@ -681,6 +730,11 @@ impl Inventory {
     }
 
     /// The tier of a named environment (declared, or a conventional name).
+    /// The controls a tier requires (`[tiers.<tier>.profile]`, 004 defaults for prod).
+    pub fn profile(&self, tier: Tier) -> &Profile {
+        &self.profiles[tier as usize]
+    }
+
     pub fn tier_of(&self, name: &str) -> Option<Tier> {
         self.environment(name)
             .map(|e| e.tier)
@@ -1164,5 +1218,26 @@ data_class = "live"
         assert_eq!(Inventory::parse("").unwrap().ledger_dir, None);
         let e = only("[ledger]\ndir = \"x\"\npath = \"y\"\n");
         assert_eq!(e.line, Some(3), "{e}");
+    }
+
+    #[test]
+    fn tier_profiles_default_to_004_and_take_overrides() {
+        let inv = Inventory::parse("").unwrap();
+        assert_eq!(inv.profile(Tier::Prod), &Profile::PROD);
+        assert_eq!(inv.profile(Tier::Dev), &Profile::NONE);
+        let inv = Inventory::parse(
+            "[tiers.prod.profile]\nbackup_retention_days = 35\nmulti_az = false\n[tiers.test.profile]\npitr = true\n",
+        )
+        .unwrap();
+        assert_eq!(inv.profile(Tier::Prod).backup_retention_days, Some(35));
+        assert!(!inv.profile(Tier::Prod).multi_az && inv.profile(Tier::Prod).key_rotation);
+        assert!(inv.profile(Tier::Test).pitr && !inv.profile(Tier::Test).key_rotation);
+        let e = only("[tiers.prod.profile]\npitr = true\nkey_rotaton = true\n");
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("did you mean `key_rotation`?"), "{e}");
+        let e = only("[tiers.qa.profile]\npitr = true\n");
+        assert!(e.message.contains("unknown tier"), "{e}");
+        let e = only("[tiers.prod]\nprofle = {}\n");
+        assert!(e.message.contains("did you mean `profile`?"), "{e}");
     }
 }

@@ -642,6 +642,74 @@ pub fn expr_text(e: &Expr) -> String {
     }
 }
 
+/// A cloud region a file puts something in: a provider's, a state
+/// backend's, a resource's replica, copy or destination region (`RES.region`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudRegion {
+    /// `provider.aws.region`, `backend.s3.region`,
+    /// `aws_dynamodb_table.documents.replica.region_name`.
+    pub key: String,
+    /// [`Setting::Text`] with the region's name, or [`Setting::Unknown`].
+    pub value: Setting,
+    pub region: Region,
+}
+
+/// Attribute names that place a resource, or a copy of its data, in a region.
+const REGION_KEYS: &[&str] = &[
+    "region",
+    "region_name",
+    "destination_region",
+    "source_region",
+    "replica_region",
+    "dr_region",
+    "backup_region",
+];
+
+/// The region an attribute's value names, located where its literal is
+/// written when that is this file; `None` for `null` or a non-string.
+pub(crate) fn cloud_region(
+    ev: &mut Evaluator<'_>,
+    scope: Scope,
+    key: String,
+    e: &Expr,
+    at: Region,
+) -> Option<CloudRegion> {
+    let (value, region) = match ev.eval(e, scope) {
+        Val::Str(s, o) => {
+            let region = match o {
+                Some(o) if o.file == scope.file => o.region,
+                _ => at,
+            };
+            (Setting::Text(s), region)
+        }
+        Val::Unknown => (Setting::Unknown(expr_text(e)), at),
+        _ => return None,
+    };
+    Some(CloudRegion { key, value, region })
+}
+
+/// Regions named inside a resource's body (its replicas, copies, destinations).
+pub(crate) fn resource_regions(
+    ev: &mut Evaluator<'_>,
+    scope: Scope,
+    addr: &str,
+    body: &HclBody,
+    out: &mut Vec<CloudRegion>,
+) {
+    for a in &body.attrs {
+        if REGION_KEYS.contains(&a.key.as_str()) {
+            if let Some(r) =
+                cloud_region(ev, scope, format!("{addr}.{}", a.key), &a.value, a.region)
+            {
+                out.push(r);
+            }
+        }
+    }
+    for b in &body.blocks {
+        resource_regions(ev, scope, &format!("{addr}.{}", b.ident), &b.body, out);
+    }
+}
+
 /// A resource with the controls of its companions folded in, each control
 /// with the file that sets it.
 #[derive(Debug, Clone)]

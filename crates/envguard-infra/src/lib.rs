@@ -152,6 +152,8 @@ pub struct InfraFacts {
     /// Data stores, keys, trails, log groups, roles and state backends with
     /// their controls (the production profile, `PRD.*`).
     pub resources: Vec<controls::InfraResource>,
+    /// Cloud regions the file puts things in (`RES.region`).
+    pub cloud_regions: Vec<controls::CloudRegion>,
 }
 
 impl InfraFacts {
@@ -164,6 +166,7 @@ impl InfraFacts {
             && self.names.is_empty()
             && self.tags.is_empty()
             && self.resources.is_empty()
+            && self.cloud_regions.is_empty()
     }
 
     /// Drops repeats (a local used by ten resources is one fact), keeping the

@@ -181,6 +181,13 @@ impl Reader<'_, '_> {
                     {
                         self.facts.resources.push(r);
                     }
+                    crate::controls::resource_regions(
+                        self.ev,
+                        scope,
+                        &format!("{ty}.{name}"),
+                        &b.body,
+                        &mut self.facts.cloud_regions,
+                    );
                     self.resource(ty, name, &b.body);
                 }
             }
@@ -229,6 +236,18 @@ impl Reader<'_, '_> {
             }
             "include" => self.include(b),
             "provider" => {
+                let label = b.labels.first().map(String::as_str).unwrap_or("");
+                if let Some(a) = b.body.attr("region") {
+                    if let Some(r) = crate::controls::cloud_region(
+                        self.ev,
+                        scope,
+                        format!("provider.{label}.region"),
+                        &a.value,
+                        a.region,
+                    ) {
+                        self.facts.cloud_regions.push(r);
+                    }
+                }
                 for a in &b.body.attrs {
                     let v = self.ev.eval(&a.value, scope);
                     self.value(&v, &format!("provider.{}", a.key), a.region, None);
@@ -381,6 +400,7 @@ impl Reader<'_, '_> {
         self.facts.names.extend(s.names);
         self.facts.tags.extend(s.tags);
         self.facts.resources.extend(s.resources);
+        self.facts.cloud_regions.extend(s.cloud_regions);
     }
 
     fn backend(&mut self, kind: &str, cfg: &Val, region: Region, via: Option<String>) {
@@ -392,6 +412,16 @@ impl Reader<'_, '_> {
             self.facts
                 .resources
                 .push(crate::controls::backend_resource(kind, cfg, region));
+            if let Some(Val::Str(r, o)) = cfg.get("region") {
+                self.facts.cloud_regions.push(crate::controls::CloudRegion {
+                    key: format!("backend.{kind}.region"),
+                    value: crate::controls::Setting::Text(r.clone()),
+                    region: match o {
+                        Some(o) if o.file == self.file => o.region,
+                        _ => region,
+                    },
+                });
+            }
         }
         if bucket.is_none() && lock.is_none() {
             return;

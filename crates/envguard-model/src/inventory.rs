@@ -50,6 +50,9 @@ pub struct Environment {
     /// Distinct approvers, none the change's author, a deploy here needs
     /// (`release verify`; unset: 1 for a prod-tier environment, else 0).
     pub required_approvals: Option<u32>,
+    /// Cloud regions its infrastructure may use (`RES.region`, 000 §1 residency);
+    /// empty: the tier profile's `regions`.
+    pub regions: Vec<String>,
     /// True when the environment came from path inference, not from `envguard.toml`.
     pub inferred: bool,
 }
@@ -72,6 +75,7 @@ impl Environment {
             data_class: None,
             release_tags: Vec::new(),
             required_approvals: None,
+            regions: Vec::new(),
             inferred: false,
         }
     }
@@ -334,6 +338,8 @@ struct RawEnvironment {
     #[serde(default)]
     release_tags: Vec<String>,
     required_approvals: Option<u32>,
+    #[serde(default)]
+    regions: Vec<String>,
 }
 
 /// Reads `envguard.toml` section by section and key by key, so that one run
@@ -755,7 +761,8 @@ impl Inventory {
              # Written by `envguard init` from the names in this tree; review it, then commit it.\n\
              # Keys: tier (dev|test|prod), aliases, paths (globs), hosts, cidrs, accounts,\n\
              # resource_suffix, branches, ci_secrets, secret_store, log_retention_days, data_class,\n\
-             # release_tags, required_approvals.\n\n",
+             # release_tags, required_approvals, regions. Production profile (004):\n\
+             # [tiers.prod.profile] (defaults apply without it).\n\n",
         );
         out.push_str("[scan]\n");
         out.push_str(&format!("exclude = {}\n", toml_list(&scan.exclude)));
@@ -841,6 +848,7 @@ fn build_environment(
     env.data_class = raw.data_class;
     env.release_tags = raw.release_tags;
     env.required_approvals = raw.required_approvals;
+    env.regions = raw.regions;
     for c in &raw.cidrs {
         if looks_like_cidr(c.get_ref()) {
             env.cidrs.push(c.get_ref().clone());
@@ -1169,7 +1177,7 @@ data_class = "live"
             .take_while(|l| l.starts_with('#'))
             .collect::<String>();
         let fields = field_names::<RawEnvironment>();
-        assert_eq!(fields.len(), 14, "{fields:?}");
+        assert_eq!(fields.len(), 15, "{fields:?}");
         for k in fields {
             assert!(keys.contains(k), "`{k}` missing from: {keys}");
         }
@@ -1232,6 +1240,15 @@ data_class = "live"
         assert_eq!(inv.profile(Tier::Prod).backup_retention_days, Some(35));
         assert!(!inv.profile(Tier::Prod).multi_az && inv.profile(Tier::Prod).key_rotation);
         assert!(inv.profile(Tier::Test).pitr && !inv.profile(Tier::Test).key_rotation);
+        let inv = Inventory::parse(
+            "[tiers.prod.profile]\nregions = [\"me-south-1\"]\n[environments.staging]\nregions = [\"me-central-1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(inv.profile(Tier::Prod).regions, ["me-south-1"]);
+        assert_eq!(
+            inv.environment("staging").unwrap().regions,
+            ["me-central-1"]
+        );
         let e = only("[tiers.prod.profile]\npitr = true\nkey_rotaton = true\n");
         assert_eq!(e.line, Some(3), "{e}");
         assert!(e.message.contains("did you mean `key_rotation`?"), "{e}");

@@ -45,6 +45,9 @@ pub struct Profile {
     /// A control present in a lower environment's equivalent resource may not
     /// be missing or weaker here (`PRD.parity`).
     pub parity: bool,
+    /// Cloud regions the tier's infrastructure may use (`RES.region`, 000 §1);
+    /// empty: not checked. An environment's own `regions` take precedence.
+    pub regions: Vec<String>,
 }
 
 impl Profile {
@@ -63,6 +66,7 @@ impl Profile {
         mfa: false,
         encrypted_state: false,
         parity: false,
+        regions: Vec::new(),
     };
 
     /// What 004 requires of production.
@@ -80,6 +84,7 @@ impl Profile {
         mfa: true,
         encrypted_state: true,
         parity: true,
+        regions: Vec::new(),
     };
 
     /// The zero-config profile of a tier.
@@ -121,6 +126,9 @@ impl Profile {
             audit_log_retention_days,
             max_session_seconds
         );
+        if let Some(r) = &raw.regions {
+            self.regions = r.clone();
+        }
         self
     }
 }
@@ -147,6 +155,7 @@ pub(crate) struct RawProfile {
     mfa: Option<bool>,
     encrypted_state: Option<bool>,
     parity: Option<bool>,
+    regions: Option<Vec<String>>,
 }
 
 #[cfg(test)]

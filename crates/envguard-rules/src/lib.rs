@@ -123,6 +123,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &rules::prd_log_retention::PrdLogRetention,
         &rules::prd_session::PrdSession,
         &rules::prd_parity::PrdParity,
+        &rules::res_region::ResRegion,
     ];
     all.sort_by_key(|r| r.meta().id);
     all

@@ -24,6 +24,7 @@ pub mod prd_session;
 pub mod prod_deploy_ungated;
 pub mod prod_secret_in_nonprod_job;
 mod profile_common;
+pub mod res_region;
 pub mod sec_audit_logging;
 pub mod sec_namespace;
 pub mod sec_nonprod_access;

@@ -19,6 +19,7 @@ pub mod eval;
 mod facts;
 pub mod hcl;
 mod markers;
+pub mod plan;
 mod terraform;
 pub mod tokens;
 

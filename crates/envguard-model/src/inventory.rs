@@ -399,7 +399,8 @@ impl<'t> Reader<'t> {
                         let _: RawTier = self.read(&section, t, tier.span(), &["profile"]);
                         let profile = t.iter().find(|(k, _)| k.get_ref() == "profile").map(
                             |(_, pv)| -> RawProfile {
-                                self.read_section(&format!("{section}.profile"), pv)
+                                let section = format!("[tiers.{}.profile]", name.get_ref());
+                                self.read_section(&section, pv)
                             },
                         );
                         let name = Spanned::new(name.span(), name.get_ref().to_string());

@@ -214,6 +214,27 @@ pub(crate) fn process_file(
         envguard_infra::InfraFacts::default()
     };
     drop(infra_source);
+    // A Terraform plan (`terraform show -json`) gives the production profile
+    // rules the same resource controls as the `.tf` files it was made from.
+    if env.is_some()
+        && infra_wanted
+        && format == Some(Format::Json)
+        && envguard_infra::plan::looks_like_plan(bytes)
+    {
+        match envguard_infra::plan::read(bytes) {
+            Ok(Some(p)) => {
+                infra.resources.extend(p.resources);
+                infra.cloud_regions.extend(p.cloud_regions);
+            }
+            Ok(None) => {}
+            Err(e) => diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::ParseError,
+                path: path.to_owned(),
+                region: None,
+                message: e.to_string(),
+            }),
+        }
+    }
     // A token inside a secret is never a marker (and is never printed).
     infra.tokens.retain(|t| {
         !secrets.iter().any(|s| {

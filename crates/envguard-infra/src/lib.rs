@@ -14,10 +14,12 @@
 //! token, with one Aho–Corasick pass per file.
 
 pub mod cidr;
+pub mod controls;
 pub mod eval;
 mod facts;
 pub mod hcl;
 mod markers;
+pub mod plan;
 mod terraform;
 pub mod tokens;
 
@@ -148,6 +150,11 @@ pub struct InfraFacts {
     pub routes: Vec<Route>,
     pub names: Vec<ResourceName>,
     pub tags: Vec<Tag>,
+    /// Data stores, keys, trails, log groups, roles and state backends with
+    /// their controls (the production profile, `PRD.*`).
+    pub resources: Vec<controls::InfraResource>,
+    /// Cloud regions the file puts things in (`RES.region`).
+    pub cloud_regions: Vec<controls::CloudRegion>,
 }
 
 impl InfraFacts {
@@ -159,6 +166,8 @@ impl InfraFacts {
             && self.routes.is_empty()
             && self.names.is_empty()
             && self.tags.is_empty()
+            && self.resources.is_empty()
+            && self.cloud_regions.is_empty()
     }
 
     /// Drops repeats (a local used by ten resources is one fact), keeping the

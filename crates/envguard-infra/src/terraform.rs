@@ -176,6 +176,18 @@ impl Reader<'_, '_> {
         match b.ident.as_str() {
             "resource" => {
                 if let [ty, name] = b.labels.as_slice() {
+                    if let Some(r) =
+                        crate::controls::read_resource(self.ev, scope, ty, name, &b.body, b.region)
+                    {
+                        self.facts.resources.push(r);
+                    }
+                    crate::controls::resource_regions(
+                        self.ev,
+                        scope,
+                        &format!("{ty}.{name}"),
+                        &b.body,
+                        &mut self.facts.cloud_regions,
+                    );
                     self.resource(ty, name, &b.body);
                 }
             }
@@ -224,6 +236,18 @@ impl Reader<'_, '_> {
             }
             "include" => self.include(b),
             "provider" => {
+                let label = b.labels.first().map(String::as_str).unwrap_or("");
+                if let Some(a) = b.body.attr("region") {
+                    if let Some(r) = crate::controls::cloud_region(
+                        self.ev,
+                        scope,
+                        format!("provider.{label}.region"),
+                        &a.value,
+                        a.region,
+                    ) {
+                        self.facts.cloud_regions.push(r);
+                    }
+                }
                 for a in &b.body.attrs {
                     let v = self.ev.eval(&a.value, scope);
                     self.value(&v, &format!("provider.{}", a.key), a.region, None);
@@ -375,6 +399,8 @@ impl Reader<'_, '_> {
         self.facts.routes.extend(s.routes);
         self.facts.names.extend(s.names);
         self.facts.tags.extend(s.tags);
+        self.facts.resources.extend(s.resources);
+        self.facts.cloud_regions.extend(s.cloud_regions);
     }
 
     fn backend(&mut self, kind: &str, cfg: &Val, region: Region, via: Option<String>) {
@@ -382,6 +408,21 @@ impl Reader<'_, '_> {
         let bucket = s("bucket").or_else(|| s("storage_account_name"));
         let key = s("key").or_else(|| s("prefix"));
         let lock = s("dynamodb_table").or_else(|| s("lock_table"));
+        if via.is_none() {
+            self.facts
+                .resources
+                .push(crate::controls::backend_resource(kind, cfg, region));
+            if let Some(Val::Str(r, o)) = cfg.get("region") {
+                self.facts.cloud_regions.push(crate::controls::CloudRegion {
+                    key: format!("backend.{kind}.region"),
+                    value: crate::controls::Setting::Text(r.clone()),
+                    region: match o {
+                        Some(o) if o.file == self.file => o.region,
+                        _ => region,
+                    },
+                });
+            }
+        }
         if bucket.is_none() && lock.is_none() {
             return;
         }

@@ -6,6 +6,7 @@
 //! of the file is reported at once, not only the first.
 
 use crate::infer::{canonical, infer_environment, is_weak_name};
+use crate::profile::{Profile, RawProfile, RawTier};
 use crate::span::LineIndex;
 use crate::tier::Tier;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -50,6 +51,9 @@ pub struct Environment {
     /// Distinct approvers, none the change's author, a deploy here needs
     /// (`release verify`; unset: 1 for a prod-tier environment, else 0).
     pub required_approvals: Option<u32>,
+    /// Cloud regions its infrastructure may use (`RES.region`, 000 §1 residency);
+    /// empty: the tier profile's `regions`.
+    pub regions: Vec<String>,
     /// True when the environment came from path inference, not from `envguard.toml`.
     pub inferred: bool,
 }
@@ -72,6 +76,7 @@ impl Environment {
             data_class: None,
             release_tags: Vec::new(),
             required_approvals: None,
+            regions: Vec::new(),
             inferred: false,
         }
     }
@@ -187,6 +192,8 @@ pub struct Inventory {
     pub ledger_url: Option<String>,
     /// `[release]`: the release gate.
     pub release: ReleaseSettings,
+    /// `[tiers.<tier>.profile]`: the controls each tier requires (dev, test, prod).
+    pub profiles: [Profile; 3],
     path_sets: Vec<(GlobSet, Vec<String>)>,
     exclude_set: GlobSet,
 }
@@ -201,6 +208,7 @@ impl Default for Inventory {
             ledger_dir: None,
             ledger_url: None,
             release: ReleaseSettings::default(),
+            profiles: [Tier::Dev, Tier::Test, Tier::Prod].map(Profile::default_for),
             path_sets: Vec::new(),
             exclude_set: GlobSet::empty(),
         }
@@ -255,7 +263,15 @@ struct RawTop {
 /// The sections of the top level, each read by its own struct.
 /// `[secrets]` and `[release]` are read by the CLI (`envguard secrets`,
 /// `envguard release`), not by the inventory.
-const SECTIONS: &[&str] = &["scan", "environments", "ci", "ledger", "secrets", "release"];
+const SECTIONS: &[&str] = &[
+    "scan",
+    "environments",
+    "ci",
+    "ledger",
+    "secrets",
+    "release",
+    "tiers",
+];
 
 #[derive(Default)]
 struct RawInventory {
@@ -265,6 +281,7 @@ struct RawInventory {
     ci: RawCi,
     ledger: RawLedger,
     release: RawRelease,
+    tiers: Vec<(Spanned<String>, Option<RawProfile>)>,
 }
 
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -338,6 +355,8 @@ struct RawEnvironment {
     #[serde(default)]
     release_tags: Vec<String>,
     required_approvals: Option<u32>,
+    #[serde(default)]
+    regions: Vec<String>,
 }
 
 /// Reads `envguard.toml` section by section and key by key, so that one run
@@ -385,6 +404,26 @@ impl<'t> Reader<'t> {
                 "ci" => raw.ci = self.read_section("[ci]", value),
                 "ledger" => raw.ledger = self.read_section("[ledger]", value),
                 "release" => raw.release = self.read_section("[release]", value),
+                "tiers" => {
+                    let Some(tiers) = self.table("[tiers]", value) else {
+                        continue;
+                    };
+                    for (name, tier) in tiers {
+                        let section = format!("[tiers.{}]", name.get_ref());
+                        let Some(t) = self.table(&section, tier) else {
+                            continue;
+                        };
+                        let _: RawTier = self.read(&section, t, tier.span(), &["profile"]);
+                        let profile = t.iter().find(|(k, _)| k.get_ref() == "profile").map(
+                            |(_, pv)| -> RawProfile {
+                                let section = format!("[tiers.{}.profile]", name.get_ref());
+                                self.read_section(&section, pv)
+                            },
+                        );
+                        let name = Spanned::new(name.span(), name.get_ref().to_string());
+                        raw.tiers.push((name, profile));
+                    }
+                }
                 "environments" => {
                     let Some(envs) = self.table("[environments]", value) else {
                         continue;
@@ -584,6 +623,23 @@ impl Inventory {
             Ok(set) => inv.exclude_set = set,
             Err(e) => r.error(None, e.to_string()),
         }
+        for (name, profile) in &raw.tiers {
+            match parse_tier(name.get_ref()) {
+                Some(t) => {
+                    if let Some(p) = profile {
+                        let i = t as usize;
+                        inv.profiles[i] = inv.profiles[i].clone().overlay(p);
+                    }
+                }
+                None => r.error(
+                    Some(name.span()),
+                    format!(
+                        "[tiers.{}]: unknown tier (expected dev, test or prod)",
+                        name.get_ref()
+                    ),
+                ),
+            }
+        }
         for (name, raw_env) in raw.environments {
             let (env, set) = build_environment(&name, raw_env, r);
             inv.path_sets.push((set, env.paths.clone()));
@@ -699,6 +755,11 @@ impl Inventory {
     }
 
     /// The tier of a named environment (declared, or a conventional name).
+    /// The controls a tier requires (`[tiers.<tier>.profile]`, 004 defaults for prod).
+    pub fn profile(&self, tier: Tier) -> &Profile {
+        &self.profiles[tier as usize]
+    }
+
     pub fn tier_of(&self, name: &str) -> Option<Tier> {
         self.environment(name)
             .map(|e| e.tier)
@@ -719,7 +780,8 @@ impl Inventory {
              # Written by `envguard init` from the names in this tree; review it, then commit it.\n\
              # Keys: tier (dev|test|prod), aliases, paths (globs), hosts, cidrs, accounts,\n\
              # resource_suffix, branches, ci_secrets, secret_store, log_retention_days, data_class,\n\
-             # release_tags, required_approvals.\n\n",
+             # release_tags, required_approvals, regions. Production profile (004):\n\
+             # [tiers.prod.profile] (defaults apply without it).\n\n",
         );
         out.push_str("[scan]\n");
         out.push_str(&format!("exclude = {}\n", toml_list(&scan.exclude)));
@@ -805,6 +867,7 @@ fn build_environment(
     env.data_class = raw.data_class;
     env.release_tags = raw.release_tags;
     env.required_approvals = raw.required_approvals;
+    env.regions = raw.regions;
     for c in &raw.cidrs {
         if looks_like_cidr(c.get_ref()) {
             env.cidrs.push(c.get_ref().clone());
@@ -1133,7 +1196,7 @@ data_class = "live"
             .take_while(|l| l.starts_with('#'))
             .collect::<String>();
         let fields = field_names::<RawEnvironment>();
-        assert_eq!(fields.len(), 14, "{fields:?}");
+        assert_eq!(fields.len(), 15, "{fields:?}");
         for k in fields {
             assert!(keys.contains(k), "`{k}` missing from: {keys}");
         }
@@ -1189,6 +1252,36 @@ data_class = "live"
         assert_eq!(inv.ledger_dir, None);
         let e = only("[ledger]\ndir = \"x\"\npath = \"y\"\n");
         assert_eq!(e.line, Some(3), "{e}");
+    }
+
+    #[test]
+    fn tier_profiles_default_to_004_and_take_overrides() {
+        let inv = Inventory::parse("").unwrap();
+        assert_eq!(inv.profile(Tier::Prod), &Profile::PROD);
+        assert_eq!(inv.profile(Tier::Dev), &Profile::NONE);
+        let inv = Inventory::parse(
+            "[tiers.prod.profile]\nbackup_retention_days = 35\nmulti_az = false\n[tiers.test.profile]\npitr = true\n",
+        )
+        .unwrap();
+        assert_eq!(inv.profile(Tier::Prod).backup_retention_days, Some(35));
+        assert!(!inv.profile(Tier::Prod).multi_az && inv.profile(Tier::Prod).key_rotation);
+        assert!(inv.profile(Tier::Test).pitr && !inv.profile(Tier::Test).key_rotation);
+        let inv = Inventory::parse(
+            "[tiers.prod.profile]\nregions = [\"me-south-1\"]\n[environments.staging]\nregions = [\"me-central-1\"]\n",
+        )
+        .unwrap();
+        assert_eq!(inv.profile(Tier::Prod).regions, ["me-south-1"]);
+        assert_eq!(
+            inv.environment("staging").unwrap().regions,
+            ["me-central-1"]
+        );
+        let e = only("[tiers.prod.profile]\npitr = true\nkey_rotaton = true\n");
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("did you mean `key_rotation`?"), "{e}");
+        let e = only("[tiers.qa.profile]\npitr = true\n");
+        assert!(e.message.contains("unknown tier"), "{e}");
+        let e = only("[tiers.prod]\nprofle = {}\n");
+        assert!(e.message.contains("did you mean `profile`?"), "{e}");
     }
 }
 

@@ -11,6 +11,7 @@ mod infer;
 mod inventory;
 mod isolation;
 mod path_role;
+mod profile;
 mod result;
 mod span;
 mod store_facts;
@@ -30,6 +31,7 @@ pub use inventory::{
 };
 pub use isolation::{CrossReference, EnvIsolation, Isolation};
 pub use path_role::PathRole;
+pub use profile::Profile;
 pub use result::{EnvSummary, RuleMeta, ScanResult, ScanStats};
 pub use span::{LineIndex, Region};
 pub use store_facts::{

@@ -116,6 +116,14 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &rules::sec_audit_logging::AuditLogging,
         &rules::sec_nonprod_access::NonprodReadsProd,
         &rules::sec_rotation_overdue::RotationOverdue,
+        &rules::prd_encryption::PrdEncryption,
+        &rules::prd_key_rotation::PrdKeyRotation,
+        &rules::prd_backup::PrdBackup,
+        &rules::prd_audit_log_immutable::PrdAuditLogImmutable,
+        &rules::prd_log_retention::PrdLogRetention,
+        &rules::prd_session::PrdSession,
+        &rules::prd_parity::PrdParity,
+        &rules::res_region::ResRegion,
     ];
     all.sort_by_key(|r| r.meta().id);
     all

@@ -1301,8 +1301,19 @@ struct InventoryFile {
     ci: Option<RawCi>,
     ledger: Option<RawLedger>,
     release: Option<RawRelease>,
+    /// The controls each tier requires (`[tiers.<tier>.profile]`; dev, test, prod).
+    tiers: Option<std::collections::BTreeMap<Tier, SchemaTier>>,
     /// The secret store (`envguard secrets`).
     secrets: Option<serde_json::Value>,
+}
+
+/// `[tiers.<tier>]`, for the JSON Schema only.
+#[cfg(feature = "schema")]
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SchemaTier {
+    profile: Option<crate::profile::RawProfile>,
 }
 
 /// The JSON Schema of `envguard.toml`, generated from the types that read it.

@@ -139,6 +139,7 @@ impl Profile {
 pub(crate) struct RawTier {}
 
 /// `[tiers.<tier>.profile]` as written: every key optional.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawProfile {

@@ -702,6 +702,7 @@ mod tests {
     #[test]
     fn urls_are_shown_without_password() {
         assert_eq!(
+            // envguard: ignore[R01.hardcoded-secret] a made-up password the test redacts
             redact_url("postgres://audit:s3cr%40t@db.internal:5432/ledger"),
             "postgres://audit:***@db.internal:5432/ledger"
         );

@@ -125,7 +125,7 @@ pub struct EmbeddedStore {
     opts: EmbeddedOptions,
     store_id: Option<String>,
     envs: HashMap<String, EnvStore>,
-    ledgers: HashMap<String, Ledger>,
+    ledgers: crate::ledgers::Ledgers,
     /// During a batch: its environment and the events it will log, in order.
     batch: Option<Batch>,
     /// Reads counted by [`Backend::reads_since`], kept so that a batch's
@@ -236,7 +236,7 @@ impl EmbeddedStore {
             opts,
             store_id: None,
             envs: HashMap::new(),
-            ledgers: HashMap::new(),
+            ledgers: Default::default(),
             batch: None,
             reads: None,
         }
@@ -400,18 +400,7 @@ impl EmbeddedStore {
     }
 
     fn ledger(&mut self, env: &str) -> Result<&mut Ledger, SecretsError> {
-        if !self.ledgers.contains_key(env) {
-            let l = Ledger::open(&self.opts.ledger_dir, env).map_err(|source| {
-                SecretsError::Ledger {
-                    env: env.to_owned(),
-                    source,
-                }
-            })?;
-            self.ledgers.insert(env.to_owned(), l);
-        }
-        self.ledgers
-            .get_mut(env)
-            .ok_or_else(|| SecretsError::Invalid("ledger cache".into()))
+        self.ledgers.get(&self.opts.ledger_dir, env)
     }
 
     /// Appends one access event to the environment's ledger.

@@ -17,6 +17,7 @@ pub mod fsutil;
 mod generate;
 pub mod hooks;
 pub mod keys;
+mod ledgers;
 pub mod openbao;
 pub mod policy;
 pub mod rotate;

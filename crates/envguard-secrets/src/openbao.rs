@@ -105,7 +105,7 @@ pub struct OpenBao {
     client: Client,
     opts: OpenBaoOptions,
     fp_keys: BTreeMap<String, Zeroizing<[u8; 32]>>,
-    ledgers: BTreeMap<String, Ledger>,
+    ledgers: crate::ledgers::Ledgers,
     /// The audit log file, or why there is none readable (looked up once).
     audit_log: Option<Result<PathBuf, String>>,
 }
@@ -214,7 +214,7 @@ impl OpenBao {
             client,
             opts,
             fp_keys: BTreeMap::new(),
-            ledgers: BTreeMap::new(),
+            ledgers: Default::default(),
             audit_log: None,
         })
     }
@@ -479,18 +479,7 @@ impl OpenBao {
     }
 
     fn ledger(&mut self, env: &str) -> Result<&mut Ledger, SecretsError> {
-        if !self.ledgers.contains_key(env) {
-            let l = Ledger::open(&self.opts.ledger_dir, env).map_err(|source| {
-                SecretsError::Ledger {
-                    env: env.to_owned(),
-                    source,
-                }
-            })?;
-            self.ledgers.insert(env.to_owned(), l);
-        }
-        self.ledgers
-            .get_mut(env)
-            .ok_or_else(|| SecretsError::Invalid("ledger cache".into()))
+        self.ledgers.get(&self.opts.ledger_dir, env)
     }
 
     /// The file audit log to count reads in, or why there is none.
